@@ -1,0 +1,71 @@
+// Errors are values with stable codes. The transport never decides how to show them.
+
+export type Phase = 'parse' | 'resolve' | 'dns' | 'connect' | 'tls' | 'send' | 'wait' | 'receive' | 'websocket';
+
+export interface SourceLocation {
+  file: string;
+  /** 1-based line, as people read it. */
+  line: number;
+}
+
+/** What an error looks like in the timeline model, HAR and protocol messages. */
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  phase?: Phase;
+  hint?: string;
+  source?: SourceLocation;
+}
+
+/** Every code Wirelane emits, with the hint shown when the thrower has no better one. */
+export const ERROR_HINTS: Record<string, string> = {
+  WL_USAGE: 'Run `wirelane --help` for the commands and their options.',
+  WL_FILE_NOT_FOUND: 'Check the path; relative paths are resolved from the .http file’s folder.',
+  WL_PARSE: 'Fix the line shown; `wirelane check FILE` lists every problem.',
+  WL_VAR_UNRESOLVED: 'Define it with `@name = value`, in http-client.env.json for the selected environment, or in .env.',
+  WL_DNS: 'The host name did not resolve. Check the spelling, or use an IP address.',
+  WL_CONNECT_REFUSED: 'Nothing is listening on that host and port. Is the server running?',
+  WL_CONNECT_TIMEOUT: 'The TCP connection did not complete in time. Check host, port and firewalls.',
+  WL_TLS_CERT: 'The server’s certificate is not trusted. Use `# @insecure` (or --insecure) only for a server you control.',
+  WL_TLS_HOSTNAME: 'The certificate does not name this host. Use the host name the certificate was issued for.',
+  WL_TLS: 'The TLS handshake failed. Check that the server speaks TLS on this port.',
+  WL_RESET: 'The server reset the connection. Check its logs; retrying may help.',
+  WL_CLOSED: 'The server closed the connection before the response was complete.',
+  WL_TIMEOUT: 'No answer in time. Raise `# @timeout MS` or --timeout if the server is just slow.',
+  WL_PROTOCOL: 'The server sent something that is not valid HTTP.',
+  WL_CANCELLED: 'The run was cancelled.',
+  WL_BODY_TOO_LARGE: 'The body was larger than the limit; it was saved to a file instead.',
+  WL_WS_UPGRADE_REFUSED: 'The server did not accept the WebSocket upgrade. Check the URL, headers and authentication.',
+  WL_WS_TIMEOUT: 'The server sent no message in time for `=== wait-for-server`.',
+  WL_WS_CLOSED: 'The WebSocket closed before the script finished.',
+  WL_HAR_INVALID: 'The file is not a HAR this reader understands.',
+  WL_INTERNAL: 'This is a bug in Wirelane. Please report it with the steps that led here.',
+};
+
+export class WlError extends Error {
+  readonly code: string;
+  readonly phase?: Phase;
+  readonly hint: string;
+  readonly source?: SourceLocation;
+
+  constructor(code: string, message: string, opts: { phase?: Phase; hint?: string; source?: SourceLocation; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'WlError';
+    this.code = code;
+    this.phase = opts.phase;
+    this.hint = opts.hint ?? ERROR_HINTS[code] ?? '';
+    this.source = opts.source;
+  }
+
+  toInfo(): ErrorInfo {
+    return { code: this.code, message: this.message, phase: this.phase, hint: this.hint || undefined, source: this.source };
+  }
+}
+
+/** One line for a terminal or a notification: `WL_CONNECT_REFUSED (connect) api.http:12: … — hint`. */
+export function formatError(e: ErrorInfo): string {
+  const where = e.source ? ` ${e.source.file}:${e.source.line}` : '';
+  const phase = e.phase ? ` (${e.phase})` : '';
+  const hint = e.hint ? ` — ${e.hint}` : '';
+  return `${e.code}${phase}${where}: ${e.message}${hint}`;
+}

@@ -1,0 +1,3 @@
+// Extension entry (issue 7).
+export function activate(): void {}
+export function deactivate(): void {}

@@ -1,0 +1,2 @@
+// Language server entry (issue 5).
+export {};
