@@ -36,4 +36,9 @@ export interface ResolvedRequest {
   wsSteps: WsScriptStep[];
   /** Values that came from private environments: never written to a recording. */
   secrets: string[];
+  /**
+   * `Authorization: Digest user pass` as written: the resolver removes that header (it would
+   * send the password in clear) and the engine answers the server's Digest challenge with these.
+   */
+  digestAuth?: { user: string; password: string };
 }

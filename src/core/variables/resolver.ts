@@ -1,0 +1,305 @@
+// Substitutes `{{…}}` references. Lookup order, first hit wins: named-request chaining
+// → file variables → selected environment (private over public) → editor-supplied
+// environment → `$shared` → built-in `$` variables (these start with `$`, so they never
+// collide with the others).
+
+import type { FileVariable, HttpFile, ParseDiagnostic, Range, Severity, Text } from '../httpfile/ast';
+import { evaluateBuiltin, type BuiltinEnv } from './builtins';
+import { parseRequestRef, selectFromExchange, type NamedExchange } from './chaining';
+import { loadDotenv, lookupEnv, SHARED_ENV, type LoadedEnvironments } from './environments';
+import { scanRefs, type FoundRef } from './scan';
+
+export interface ResolveContext {
+  /** Absolute path of the .http file. */
+  filePath: string;
+  /** Env files are searched from the file's folder up to here. */
+  workspaceRoot?: string;
+  /** Selected environment (a key of http-client.env.json). */
+  envName?: string;
+  /** Injected file access (core does no I/O); undefined when the file is missing. */
+  readFile(path: string): string | undefined;
+  processEnv: Record<string, string | undefined>;
+  /** Responses of named requests seen so far. */
+  named: Map<string, NamedExchange>;
+  /** e.g. REST Client's `rest-client.environmentVariables` for the selected environment. */
+  extraEnv?: Record<string, string>;
+  /** Lets callers check `< file` bodies without reading them (they can be large). */
+  fileExists?(path: string): boolean;
+  /** Environments loaded once by a caller resolving many regions (else loaded per call). */
+  environments?: LoadedEnvironments;
+  /** Clock and randomness, injectable for tests; default Date.now, Math.random, crypto.randomUUID. */
+  now?(): number;
+  random?(): number;
+  uuid?(): string;
+}
+
+type Lookup = { found: false } | { found: true; value: string | undefined };
+
+export interface Substituted {
+  text: string;
+  /** False when some reference could not be resolved (a diagnostic says why, or `needs` names a request). */
+  complete: boolean;
+}
+
+const MAX_DEPTH = 64;
+const PLAIN_NAME = /^[\p{L}\p{N}_.\-$]+$/u;
+
+export class VariableResolver {
+  readonly diagnostics: ParseDiagnostic[] = [];
+  readonly needs: string[] = [];
+  readonly secrets = new Set<string>();
+  private readonly seen = new Set<string>();
+  private readonly fileVars: Map<string, FileVariable>;
+  private readonly needed = new Set<string>();
+  private readonly fileVarValues = new Map<string, string | undefined>();
+  private readonly stack: string[] = [];
+  private readonly requestNames: Set<string>;
+  private dotenvValues?: Record<string, string>;
+  /** Editor and `check`: the parser's own diagnostics already cover malformed references. */
+  quietOnParserErrors = false;
+
+  constructor(
+    file: HttpFile,
+    private readonly ctx: ResolveContext,
+    private readonly env: LoadedEnvironments,
+    /** Name of the request being resolved: it cannot refer to its own response. */
+    public currentRequest?: string,
+  ) {
+    const index = indexOf(file);
+    this.fileVars = index.fileVars;
+    this.requestNames = index.requestNames;
+  }
+
+  report(range: Range, code: string, message: string, severity: Severity = 'error'): void {
+    const key = `${range.start.line}:${range.start.character}:${code}:${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.diagnostics.push({ range, severity, code, message });
+  }
+
+  /** Substitutes an AST text; diagnostics point at the references' own ranges. */
+  substituteText(t: Text): Substituted {
+    const found = scanRefs(t.text);
+    if (found.length === 0) return { text: t.text, complete: true };
+    let j = 0;
+    const listed: boolean[] = [];
+    const ranges = found.map((f, i) => {
+      for (let k = j; k < t.variables.length; k++) {
+        if (t.variables[k].raw === f.raw) {
+          j = k + 1;
+          listed[i] = true;
+          return t.variables[k].range;
+        }
+      }
+      return rangeAt(t, f);
+    });
+    // A reference the parser did not list is one it already reported as malformed.
+    const skip = this.quietOnParserErrors ? (i: number) => !listed[i] : undefined;
+    return this.substituteFound(t.text, found, (i) => ranges[i], skip);
+  }
+
+  /** Substitutes text that has no AST (env values, `<@` files); diagnostics point at `at`. */
+  substituteString(s: string, at: Range): Substituted {
+    return this.substituteFound(s, scanRefs(s), () => at);
+  }
+
+  private substituteFound(s: string, found: FoundRef[], rangeOf: (i: number) => Range, skip?: (i: number) => boolean): Substituted {
+    let out = '';
+    let last = 0;
+    let complete = true;
+    found.forEach((f, i) => {
+      const v = skip?.(i) ? undefined : this.resolveRef(f, rangeOf(i));
+      out += s.slice(last, f.start);
+      if (v === undefined) {
+        complete = false;
+        out += f.raw;
+      } else {
+        const encoded = f.encode ? encodeURIComponent(v) : v;
+        if (encoded !== v) this.addEncodedSecrets(encoded);
+        out += encoded;
+      }
+      last = f.end;
+    });
+    return { text: out + s.slice(last), complete };
+  }
+
+  /** A secret sent percent-encoded must be redacted in that form too. */
+  private addEncodedSecrets(encoded: string): void {
+    for (const secret of [...this.secrets]) {
+      const e = encodeURIComponent(secret);
+      if (e !== secret && encoded.includes(e)) this.secrets.add(e);
+    }
+  }
+
+  /** The value of one reference, or undefined after reporting why (or listing a needed request). */
+  resolveRef(ref: Pick<FoundRef, 'name' | 'kind'>, range: Range): string | undefined {
+    if (this.stack.length > MAX_DEPTH) {
+      this.report(range, 'WL_VAR_CYCLE', `variables nest deeper than ${MAX_DEPTH} levels at ${ref.name}`);
+      return undefined;
+    }
+    if (ref.name === '') {
+      this.report(range, 'WL_VAR_UNRESOLVED', 'empty variable reference {{}}');
+      return undefined;
+    }
+    if (ref.kind === 'builtin' || ref.name.startsWith('$')) {
+      this.builtinRange = range;
+      const r = evaluateBuiltin(ref.name, this.builtins);
+      if (r.ok) return r.value;
+      this.report(range, r.code, r.message);
+      return undefined;
+    }
+    const chained = parseRequestRef(ref.name);
+    if (chained) {
+      if (chained.requestName === this.currentRequest) {
+        this.report(range, 'WL_VAR_CYCLE', `{{${ref.name}}} refers to the response of its own request ${chained.requestName}`);
+        return undefined;
+      }
+      const ex = this.ctx.named.get(chained.requestName);
+      if (ex) {
+        const r = selectFromExchange(chained, ex);
+        if (r.ok) return r.value;
+        this.report(range, 'WL_VAR_UNRESOLVED', `${ref.name}: ${r.message}`);
+        return undefined;
+      }
+      if (this.requestNames.has(chained.requestName)) {
+        if (!this.needed.has(chained.requestName)) {
+          this.needed.add(chained.requestName);
+          this.needs.push(chained.requestName);
+        }
+        return undefined;
+      }
+    }
+    const hit = this.lookup(ref.name, range);
+    if (hit.found) return hit.value;
+    if (chained) {
+      this.report(range, 'WL_VAR_UNRESOLVED', `${ref.name}: no request named ${chained.requestName} in this file (add "# @name ${chained.requestName}" above it)`);
+    } else if (!PLAIN_NAME.test(ref.name)) {
+      this.report(range, 'WL_VAR_UNSUPPORTED', `not supported: {{${ref.name}}} is an expression (httpYac evaluates JavaScript there), not a variable name`);
+    } else {
+      const where = this.ctx.envName ? `in the file, environment "${this.ctx.envName}" or $shared` : 'in the file or $shared, and no environment is selected';
+      this.report(range, 'WL_VAR_UNRESOLVED', `variable ${ref.name} is not defined ${where}`);
+    }
+    return undefined;
+  }
+
+  /** A plain name through file variables and environments, without reporting a miss. */
+  lookup(name: string, range: Range): Lookup {
+    const def = this.fileVars.get(name);
+    const key = `file:${name}`;
+    if (def && !this.stack.includes(key)) {
+      if (this.fileVarValues.has(name)) return { found: true, value: this.fileVarValues.get(name) };
+      this.stack.push(key);
+      const r = this.substituteText(def.value);
+      this.stack.pop();
+      const value = r.complete ? r.text : undefined;
+      this.fileVarValues.set(name, value);
+      return { found: true, value };
+    }
+    // A file variable that refers to itself (`@host = {{host}}`) takes the environment's value.
+    const fromEnv = this.lookupEnvironments(name, range);
+    if (fromEnv.found) return fromEnv;
+    if (def) {
+      const cycle = [...this.stack.slice(this.stack.indexOf(key)).map((k) => k.replace(/^\w+:/, '')), name].join(' → ');
+      this.report(range, 'WL_VAR_CYCLE', `variable cycle: ${cycle}`);
+      return { found: true, value: undefined };
+    }
+    return { found: false };
+  }
+
+  private lookupEnvironments(name: string, range: Range): Lookup {
+    const envName = this.ctx.envName;
+    if (envName) {
+      const hit = lookupEnv(this.env, envName, name);
+      if (hit) return this.envValue(`env:${name}`, hit.value, hit.isPrivate, range);
+    }
+    const extra = this.ctx.extraEnv;
+    // Settings arrive untyped from the editor: only string values count.
+    if (extra && Object.prototype.hasOwnProperty.call(extra, name) && typeof extra[name] === 'string') return this.envValue(`extra:${name}`, extra[name], false, range);
+    const shared = lookupEnv(this.env, SHARED_ENV, name);
+    if (shared) return this.envValue(`shared:${name}`, shared.value, shared.isPrivate, range);
+    return { found: false };
+  }
+
+  /** Environment values may reference other variables (`"url": "{{host}}/api"`). */
+  private envValue(key: string, raw: string, isPrivate: boolean, range: Range): Lookup {
+    if (this.stack.includes(key)) {
+      this.report(range, 'WL_VAR_CYCLE', `variable cycle in environment values at ${key.replace(/^\w+:/, '')}`);
+      return { found: true, value: undefined };
+    }
+    this.stack.push(key);
+    const r = this.substituteString(raw, range);
+    this.stack.pop();
+    if (!r.complete) return { found: true, value: undefined };
+    if (isPrivate && r.text !== '') this.secrets.add(r.text);
+    return { found: true, value: r.text };
+  }
+
+  /** Where the built-in being evaluated stands, for problems found while evaluating it. */
+  private builtinRange: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  private readonly builtins = this.builtinEnv();
+
+  // Built once per resolver (field initialisers run before `ctx` is assigned, so read it late).
+  private builtinEnv(): BuiltinEnv {
+    const range = () => this.builtinRange;
+    return {
+      now: () => (this.ctx.now ? this.ctx.now() : Date.now()),
+      random: () => (this.ctx.random ? this.ctx.random() : Math.random()),
+      uuid: () => (this.ctx.uuid ? this.ctx.uuid() : globalThis.crypto.randomUUID()),
+      processEnv: (n) => this.ctx.processEnv[n],
+      dotenv: (n) => this.dotenv(range())[n],
+      shared: (n) => {
+        const hit = lookupEnv(this.env, SHARED_ENV, n);
+        if (!hit) return undefined;
+        const r = this.envValue(`shared:${n}`, hit.value, hit.isPrivate, range());
+        return r.found ? r.value : undefined;
+      },
+      variable: (n) => {
+        const r = this.lookup(n, range());
+        return r.found ? r.value : undefined;
+      },
+    };
+  }
+
+  private dotenv(range: Range): Record<string, string> {
+    if (!this.dotenvValues) {
+      const { values, problems } = loadDotenv(this.ctx);
+      for (const p of problems) this.report(range, p.code, p.message, 'warning');
+      this.dotenvValues = values;
+    }
+    return this.dotenvValues;
+  }
+}
+
+interface FileIndex {
+  fileVars: Map<string, FileVariable>;
+  requestNames: Set<string>;
+}
+
+// A runner resolves every region of one parsed file: index it once, not once per region.
+const indexes = new WeakMap<HttpFile, FileIndex>();
+
+function indexOf(file: HttpFile): FileIndex {
+  let index = indexes.get(file);
+  if (!index) {
+    index = { fileVars: new Map(), requestNames: new Set() };
+    for (const v of file.variables) index.fileVars.set(v.name, v);
+    // A `###` title names the request when it has no `@name` (HTTP-SYNTAX.md).
+    for (const r of file.regions) {
+      const name = r.request ? (r.name ?? r.title) : undefined;
+      if (name) index.requestNames.add(name);
+    }
+    indexes.set(file, index);
+  }
+  return index;
+}
+
+/** Position of a reference the parser did not list: counts lines inside the text. */
+function rangeAt(t: Text, f: FoundRef): Range {
+  const pos = (offset: number) => {
+    const before = t.text.slice(0, offset);
+    const nl = before.lastIndexOf('\n');
+    const lines = before.split('\n').length - 1;
+    return lines === 0 ? { line: t.range.start.line, character: t.range.start.character + offset } : { line: t.range.start.line + lines, character: offset - nl - 1 };
+  };
+  return { start: pos(f.start), end: pos(f.end) };
+}
