@@ -81,6 +81,8 @@ export interface ScriptBlock {
   code?: string;
   file?: string;
   range: Range;
+  /** Whose script language this is: JetBrains `{% %}` / `> file.js` (default), or httpYac `{{ … }}` blocks. */
+  dialect?: 'jetbrains' | 'httpyac';
 }
 
 /** `?? status == 200` (httpYac). Kept, not executed yet. */
@@ -99,6 +101,8 @@ export interface RequestNode {
   methodRange: Range;
   /** The URL with `?`/`&` continuation lines joined (no added whitespace). */
   url: Text;
+  /** How the target was written: `https://…`, `/path` (needs a Host header or `host` variable), `localhost:8080/x` (means http://), `{{base}}/x`, `*`. */
+  target?: 'absolute' | 'path' | 'no-scheme' | 'variable' | 'asterisk';
   httpVersion?: 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2';
   versionRange?: Range;
   headers: Header[];
