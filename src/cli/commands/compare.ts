@@ -1,6 +1,126 @@
-// Placeholder until its issue lands: says so instead of pretending.
+// `wirelane compare FILE`: the same requests in several connection modes, side by side —
+// connections opened, TCP/TLS handshakes, total and per-request time. Each mode gets a fresh
+// engine (no connection survives from one mode to the next) and ids prefixed by the mode.
+
+import { resolve as resolvePath } from 'node:path';
+import type { ConnectionMode } from '../../core/timeline/model';
+import { RunRecorder } from '../../core/timeline/recorder';
+import { runFile, type FileRunResult } from '../../runner/fileRunner';
+import { HarFileWriter } from '../../runner/harFile';
+import { renderCompareTable, styleFor, summarize, summaryLine, type Style } from '../table';
+import { writeHtmlReport } from '../htmlReport';
+import { io } from '../io';
+import { cancelOnSigint, openHar, parseCli, parseMode, parseMs, parseVars, Progress, requireFile, skippedLines } from './run';
 import { WlError } from '../../core/errors';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new WlError('WL_USAGE', "'compare' is not implemented yet");
+export const DEFAULT_MODES: ConnectionMode[] = ['close', 'keep-alive', 'pipeline:4', 'h2'];
+
+export function parseModes(value: string | undefined): ConnectionMode[] {
+  if (value === undefined) return DEFAULT_MODES;
+  const modes = value.split(',').map((m) => m.trim()).filter(Boolean).map((m) => parseMode(m));
+  if (modes.length === 0) throw new WlError('WL_USAGE', '--modes needs at least one mode');
+  return [...new Set(modes)];
+}
+
+export interface CompareOptions {
+  file: string;
+  modes: ConnectionMode[];
+  envName?: string;
+  names?: string[];
+  insecure?: boolean;
+  timeoutMs?: number;
+  extraEnv?: Record<string, string>;
+  signal?: AbortSignal;
+  har?: HarFileWriter;
+  progress?: Progress;
+}
+
+export async function compareModes(o: CompareOptions): Promise<Array<{ mode: ConnectionMode; result: FileRunResult }>> {
+  const out: Array<{ mode: ConnectionMode; result: FileRunResult }> = [];
+  for (const mode of o.modes) {
+    if (o.signal?.aborted) break;
+    const recorder = new RunRecorder({ mode, idPrefix: `${mode}/`, label: mode, environment: o.envName });
+    o.har?.attach(recorder);
+    const result = await runFile({
+      file: o.file,
+      envName: o.envName,
+      names: o.names,
+      mode,
+      insecure: o.insecure,
+      timeoutMs: o.timeoutMs,
+      extraEnv: o.extraEnv,
+      recorder,
+      signal: o.signal,
+      // A compare measures connections, not sessions held open for a person.
+      keepOpenMs: 0,
+      onEvent: (e) => {
+        if (e.type === 'resolved') o.har?.addSecrets(e.request.secrets);
+        o.progress?.onEvent(e, `${mode} `);
+      },
+    });
+    out.push({ mode, result });
+  }
+  o.progress?.clear();
+  return out;
+}
+
+export function renderCompare(results: Array<{ mode: ConnectionMode; result: FileRunResult }>, style: Style): string {
+  const lines = [renderCompareTable(results.map((r) => ({ mode: r.mode, run: r.result.run })), style), ''];
+  for (const r of results) {
+    lines.push(`${style.bold(r.mode.padEnd(11))} ${summaryLine(r.result.run, style)}`);
+    for (const l of skippedLines(r.result.skipped, style)) lines.push(`            ${l}`);
+    for (const x of r.result.results) if (x.error) lines.push(`            ${style.red('✗')} ${x.name ?? x.exchange?.request.url ?? ''} ${x.error.code}: ${x.error.message}`);
+  }
+  return lines.join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCli(argv, {
+    modes: { type: 'string' },
+    env: { type: 'string' },
+    name: { type: 'string', multiple: true },
+    insecure: { type: 'boolean' },
+    timeout: { type: 'string' },
+    har: { type: 'string' },
+    html: { type: 'string' },
+    json: { type: 'boolean' },
+    'keep-secrets': { type: 'boolean' },
+    var: { type: 'string', multiple: true },
+  });
+  const file = requireFile(positionals);
+  const modes = parseModes(values.modes);
+  const har = openHar(values.har, values['keep-secrets']);
+  const sigint = cancelOnSigint();
+  let results;
+  try {
+    results = await compareModes({
+      file,
+      modes,
+      envName: values.env,
+      names: values.name,
+      insecure: values.insecure,
+      timeoutMs: parseMs(values.timeout, '--timeout'),
+      extraEnv: parseVars(values.var),
+      signal: sigint.signal,
+      har,
+      progress: new Progress(process.stderr),
+    });
+  } finally {
+    sigint.dispose();
+    har?.close();
+  }
+  const secrets = [...new Set(results.flatMap((r) => r.result.secrets))];
+  const html = values.html ? await writeHtmlReport(results.map((r) => r.result.run), resolvePath(values.html), { secrets, keepSecrets: values['keep-secrets'], title: 'compare' }) : undefined;
+  if (values.json) {
+    const out = results.map((r) => ({ mode: r.mode, ...summarize(r.result.run), skipped: r.result.skipped.length }));
+    io.out.write(JSON.stringify({ file: positionals[0], modes: out, har: values.har, html: html ? values.html : undefined }, null, 2) + '\n');
+  } else {
+    const style = styleFor(io.out);
+    let text = renderCompare(results, style);
+    if (har && !har.lastError) text += `\n${style.dim(`HAR written to ${values.har}`)}`;
+    if (html) text += `\n${style.dim(`report written to ${values.html}`)}`;
+    io.out.write(text + '\n');
+  }
+  if (results.some((r) => r.result.parseFailed)) return 2;
+  return results.some((r) => r.result.failed) || html === false ? 1 : 0;
 }

@@ -1,6 +1,202 @@
-// Placeholder until its issue lands: says so instead of pretending.
-import { WlError } from '../../core/errors';
+// `wirelane run FILE`: sends the file's requests and WebSocket scripts, prints one row per
+// exchange (which connection, new or reused, how long) and writes a HAR on request.
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new WlError('WL_USAGE', "'run' is not implemented yet");
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { WlError, formatError, type ErrorInfo } from '../../core/errors';
+import type { ConnectionMode } from '../../core/timeline/model';
+import { RunRecorder } from '../../core/timeline/recorder';
+import { runFile, type FileRunEvent, type FileRunResult, type SkippedRegion } from '../../runner/fileRunner';
+import { HarFileWriter } from '../../runner/harFile';
+import { renderRunTable, runToJson, styleFor, summaryLine, type Style } from '../table';
+import { writeHtmlReport } from '../htmlReport';
+import { io } from '../io';
+
+const MODE_RE = /^(keep-alive|close|h2|pipeline:[1-9][0-9]*)$/;
+
+export function parseMode(value: string | undefined, fallback: ConnectionMode = 'keep-alive'): ConnectionMode {
+  if (value === undefined) return fallback;
+  if (!MODE_RE.test(value)) throw new WlError('WL_USAGE', `unknown mode '${value}': use keep-alive, close, pipeline:N or h2`);
+  return value as ConnectionMode;
+}
+
+export function parseMs(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new WlError('WL_USAGE', `${flag} needs milliseconds, got '${value}'`);
+  return n;
+}
+
+/** `--var name=value` pairs, for values a script passes without an environment file. */
+export function parseVars(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values?.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new WlError('WL_USAGE', `--var needs NAME=VALUE, got '${v}'`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+export function parseCli<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new WlError('WL_USAGE', err instanceof Error ? err.message.split('\n')[0] : String(err));
+  }
+}
+
+export function requireFile(positionals: string[], what = 'a .http file'): string {
+  if (positionals.length !== 1) throw new WlError('WL_USAGE', positionals.length ? `expected one file, got ${positionals.length}` : `expected ${what}`);
+  const file = resolvePath(positionals[0]);
+  if (!existsSync(file)) throw new WlError('WL_USAGE', `no such file: ${positionals[0]}`);
+  return file;
+}
+
+/** A one-line "[12/200] name" on a terminal; nothing anywhere else. */
+export class Progress {
+  private done = 0;
+  private total = 0;
+  private lastDraw = 0;
+  private shown = false;
+  // Short runs finish before a progress line would help; it appears only after this.
+  private readonly quietUntil = Date.now() + 300;
+  constructor(private readonly stream: NodeJS.WriteStream, private readonly enabled = Boolean(stream.isTTY)) {}
+  onEvent(e: FileRunEvent, label = ''): void {
+    if (!this.enabled) return;
+    if (e.type === 'planned') this.total = e.total;
+    else if (e.type === 'done' || e.type === 'skipped') this.done++;
+    else return;
+    const now = Date.now();
+    if (now < this.quietUntil || (now - this.lastDraw < 100 && this.done < this.total)) return;
+    this.lastDraw = now;
+    const what = e.type === 'done' ? (e.result.name ?? e.result.exchange?.request.url ?? '') : e.type === 'skipped' ? (e.skipped.name ?? '') : '';
+    const cols = this.stream.columns || 80;
+    const line = `${label}[${this.done}/${this.total}] ${what}`.slice(0, cols - 1);
+    this.stream.write(`\r\u001b[K${line}`);
+    this.shown = true;
+  }
+  clear(): void {
+    if (this.shown) this.stream.write('\r\u001b[K');
+    this.shown = false;
+  }
+}
+
+/** First Ctrl-C cancels the run (its table and HAR are still written); a second one exits. */
+export function cancelOnSigint(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) controller.abort(new WlError('WL_CANCELLED', 'cancelled with Ctrl-C', { phase: 'send' }));
+    else process.exit(130);
+  };
+  process.on('SIGINT', handler);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', handler) };
+}
+
+export function skippedLines(skipped: SkippedRegion[], style: Style): string[] {
+  // After a Ctrl-C or a run timeout, one line says how many were not sent instead of hundreds.
+  const cancelled = skipped.filter((s) => s.error.code === 'WL_CANCELLED');
+  const lines = skipped.filter((s) => s.error.code !== 'WL_CANCELLED').map((s) => `${style.yellow('skipped')} ${s.name ? `${s.name} ` : ''}${formatError(s.error as ErrorInfo)}`);
+  if (cancelled.length) lines.push(`${style.yellow('not sent')} ${cancelled.length} request${cancelled.length === 1 ? '' : 's'}: the run was cancelled or timed out`);
+  return lines;
+}
+
+/** The recording is opened before anything is sent: a path that cannot be written is bad usage. */
+export function openHar(path: string | undefined, keepSecrets?: boolean): HarFileWriter | undefined {
+  if (!path) return undefined;
+  const har = new HarFileWriter({ path: resolvePath(path), keepSecrets });
+  if (har.lastError) {
+    har.close();
+    throw new WlError('WL_USAGE', `cannot write the HAR to ${path}: ${har.lastError.message}`);
+  }
+  return har;
+}
+
+export function exitCodeFor(result: FileRunResult): number {
+  if (result.parseFailed) return 2;
+  return result.failed ? 1 : 0;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCli(argv, {
+    env: { type: 'string' },
+    name: { type: 'string', multiple: true },
+    mode: { type: 'string' },
+    insecure: { type: 'boolean' },
+    timeout: { type: 'string' },
+    'run-timeout': { type: 'string' },
+    duration: { type: 'string' },
+    har: { type: 'string' },
+    html: { type: 'string' },
+    json: { type: 'boolean' },
+    'keep-secrets': { type: 'boolean' },
+    var: { type: 'string', multiple: true },
+  });
+  const file = requireFile(positionals);
+  const mode = parseMode(values.mode);
+  const timeoutMs = parseMs(values.timeout, '--timeout');
+  const runTimeoutMs = parseMs(values['run-timeout'], '--run-timeout');
+  const keepOpenMs = parseMs(values.duration, '--duration');
+  const extraEnv = parseVars(values.var);
+  const style = values.json ? styleFor({ isTTY: false }) : styleFor(io.out);
+
+  const recorder = new RunRecorder({ mode, environment: values.env });
+  const har = openHar(values.har, values['keep-secrets']);
+  har?.attach(recorder);
+  const progress = new Progress(process.stderr);
+  const sigint = cancelOnSigint();
+  let result: FileRunResult;
+  try {
+    result = await runFile({
+      file,
+      envName: values.env,
+      names: values.name,
+      mode,
+      insecure: values.insecure,
+      timeoutMs,
+      runTimeoutMs,
+      keepOpenMs,
+      extraEnv,
+      recorder,
+      signal: sigint.signal,
+      onEvent: (e) => {
+        if (e.type === 'resolved') har?.addSecrets(e.request.secrets);
+        progress.onEvent(e);
+      },
+    });
+  } catch (err) {
+    progress.clear();
+    har?.close();
+    if (err instanceof WlError) {
+      process.stderr.write(`wirelane: ${formatError(err.toInfo())}\n`);
+      return err.code === 'WL_USAGE' || err.code === 'WL_FILE_NOT_FOUND' || err.code.startsWith('WL_PARSE') ? 2 : 1;
+    }
+    throw err;
+  } finally {
+    sigint.dispose();
+  }
+  progress.clear();
+  for (const s of result.secrets) har?.addSecrets([s]);
+  har?.close();
+  if (har?.lastError) process.stderr.write(`wirelane: could not write ${values.har}: ${har.lastError.message}\n`);
+
+  const htmlWritten = values.html ? await writeHtmlReport([result.run], resolvePath(values.html), { secrets: result.secrets, keepSecrets: values['keep-secrets'] }) : undefined;
+
+  if (values.json) {
+    const out = { ...(runToJson(result.run) as object), skipped: result.skipped, har: values.har, html: htmlWritten ? values.html : undefined };
+    io.out.write(JSON.stringify(out, null, 2) + '\n');
+  } else {
+    const lines = [renderRunTable(result.run, { style, width: io.out.columns || 120 })];
+    lines.push(...skippedLines(result.skipped, style));
+    lines.push('', summaryLine(result.run, style));
+    if (har && !har.lastError) lines.push(style.dim(`HAR written to ${values.har}`));
+    if (values.html && htmlWritten) lines.push(style.dim(`report written to ${values.html}`));
+    io.out.write(lines.join('\n') + '\n');
+  }
+  const code = exitCodeFor(result);
+  return htmlWritten === false ? Math.max(code, 1) : code;
 }

@@ -14,6 +14,10 @@ export interface HarPostData {
   mimeType: string;
   text?: string;
   params?: Array<{ name: string; value?: string; fileName?: string; contentType?: string }>;
+  /** `base64` when `text` holds a binary body (HAR 1.2 has no such field for requests). */
+  _encoding?: string;
+  /** The body was streamed from this file. */
+  _file?: string;
 }
 
 export interface HarRequest {

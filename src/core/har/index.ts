@@ -1,0 +1,3 @@
+export * from './types';
+export * from './write';
+export { readHar, type HarReadResult } from './read';
