@@ -1,0 +1,917 @@
+// The timeline view: summary strip, toolbar (zoom, filters, legend), time axis, and the lanes.
+// Only what is on screen exists in the DOM: rows are virtualized vertically, bars horizontally,
+// WebSocket frames are ticks on one canvas per visible lane.
+//
+// DOM contract (tests and screen readers rely on it): each visible lane is an element with
+// `data-connection-id` = the HAR `connection` value (origin lanes, for HARs without connection
+// ids, carry `data-origin` instead); each visible exchange is an element with `data-entry` =
+// its index in `log.entries`, inside its lane's element.
+
+import type { Har, HarEntry, WirelaneConnectionExt } from '../../src/core/har/types';
+import { renderDetails } from './details';
+import { clear, el } from './dom';
+import { buildModel, formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Group, type Lane, type TimelineModel } from './model';
+
+const GROUP_H = 26;
+const BAR_H = 14;
+const BAR_GAP = 3;
+const WS_LANE_H = 64;
+const MIN_LANE_H = 54;
+const OVERSCAN_PX = 300;
+const MIN_MS_PER_PX = 0.0005;
+
+type Row = { kind: 'group'; group: Group; top: number; height: number } | { kind: 'lane'; lane: Lane; top: number; height: number; bars: Bar[] };
+
+export interface TimelineHost {
+  openSource?: (file: string, line: number) => void;
+  selected?: (entry: number) => void;
+  title?: string;
+}
+
+interface Filters {
+  origin: string;
+  status: string;
+  connection: string;
+  text: string;
+}
+
+interface LaneView {
+  el: HTMLElement;
+  track: HTMLElement;
+  bars: Map<number, HTMLElement>;
+  canvas?: HTMLCanvasElement;
+  life?: HTMLElement;
+  top: number;
+}
+
+export class Timeline {
+  private har: Har = { log: { version: '1.2', creator: { name: '', version: '' }, entries: [] } };
+  private model: TimelineModel = buildModel(this.har);
+  private rows: Row[] = [];
+  private collapsed = new Set<string>();
+  private filters: Filters = { origin: '', status: '', connection: '', text: '' };
+  private viewStart = 0;
+  private msPerPx = 1;
+  private autoFit = true;
+  private selected = -1;
+  private focused = -1;
+  private scheduled = false;
+  private readonly laneViews = new Map<string, LaneView>();
+  private readonly groupViews = new Map<string, HTMLElement>();
+  private firstPaint?: number;
+
+  private readonly summaryEl: HTMLElement;
+  private readonly toolbarEl: HTMLElement;
+  private readonly axisTrack: HTMLElement;
+  private readonly gridEl: HTMLElement;
+  private readonly rowsEl: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly detailsEl: HTMLElement;
+  private readonly tooltip: HTMLElement;
+  private readonly status: HTMLElement;
+  private originSel!: HTMLSelectElement;
+  private statusSel!: HTMLSelectElement;
+  private connSel!: HTMLSelectElement;
+  private searchInput!: HTMLInputElement;
+
+  constructor(private readonly root: HTMLElement, private readonly host: TimelineHost = {}) {
+    clear(root);
+    root.classList.add('wl');
+    this.summaryEl = el('header', 'wl-summary', undefined, { 'aria-label': 'Summary' });
+    this.toolbarEl = el('div', 'wl-toolbar', undefined, { role: 'toolbar', 'aria-label': 'Zoom and filters' });
+    const main = el('div', 'wl-main');
+    const chart = el('div', 'wl-chart');
+    const axis = el('div', 'wl-axis', undefined, { 'aria-hidden': 'true' });
+    axis.append(el('div', 'wl-axis-label', 'connection'));
+    this.axisTrack = el('div', 'wl-axis-track', undefined, { title: 'Wheel to zoom, drag to pan' });
+    axis.append(this.axisTrack);
+    const body = el('div', 'wl-chart-body');
+    this.gridEl = el('div', 'wl-grid', undefined, { 'aria-hidden': 'true' });
+    this.rowsEl = el('div', 'wl-rows', undefined, {
+      tabindex: '0',
+      role: 'region',
+      'aria-label': 'Connection lanes. Arrow keys move between exchanges, Enter opens details, + and - zoom, 0 fits all.',
+    });
+    this.spacer = el('div', 'wl-spacer');
+    this.rowsEl.append(this.spacer);
+    body.append(this.gridEl, this.rowsEl);
+    chart.append(axis, body);
+    this.detailsEl = el('aside', 'wl-details', undefined, { 'aria-label': 'Exchange details', hidden: '' });
+    main.append(chart, this.detailsEl);
+    this.tooltip = el('div', 'wl-tooltip', undefined, { role: 'tooltip', hidden: '' });
+    this.status = el('div', 'wl-sr', undefined, { 'aria-live': 'polite' });
+    root.append(this.summaryEl, this.toolbarEl, main, this.tooltip, this.status);
+    this.buildToolbar();
+    this.bindEvents(axis);
+    // VS Code switches themes by changing <body>'s class: redraw the canvas colours.
+    new MutationObserver(() => this.schedule()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    new ResizeObserver(() => {
+      if (this.autoFit) this.fit(false);
+      this.schedule();
+    }).observe(this.rowsEl);
+  }
+
+  // ——— data ———
+
+  private fullLoader?: () => HarEntry[] | undefined;
+  private fullEntries?: HarEntry[];
+
+  /**
+   * The model was built from a quick-start copy without headers, bodies and frame data; `loader`
+   * returns the whole entries (same order) and is called once, when details are first needed.
+   */
+  setFullEntries(loader: () => HarEntry[] | undefined): void {
+    this.fullLoader = loader;
+    this.fullEntries = undefined;
+  }
+
+  private fullEntry(i: number, load = true): HarEntry | undefined {
+    if (!this.fullLoader) return this.model.entries[i];
+    if (!this.fullEntries && load) {
+      const all = this.fullLoader();
+      if (all && all.length === this.model.entries.length) {
+        this.fullEntries = all;
+        // Connections, runs and times are in both copies: the model stays as it is.
+        this.model.entries = all;
+        this.fullLoader = undefined;
+      }
+    }
+    return this.fullEntries?.[i] ?? this.model.entries[i];
+  }
+
+  load(har: Har | undefined, title?: string): void {
+    this.fullLoader = undefined;
+    this.fullEntries = undefined;
+    this.har = har && typeof har === 'object' && har.log && Array.isArray(har.log.entries) ? har : { log: { version: '1.2', creator: { name: '', version: '' }, entries: [] } };
+    if (title !== undefined) this.host.title = title;
+    this.selected = -1;
+    this.focused = -1;
+    this.autoFit = true;
+    this.rebuild();
+    // Draw now rather than on the next frame: the first picture should not wait.
+    this.renderNow();
+  }
+
+  append(entries: HarEntry[], connections: WirelaneConnectionExt[], updates?: Array<{ index: number; entry: HarEntry }>): void {
+    const log = this.har.log;
+    for (const e of entries) log.entries.push(e);
+    for (const u of updates ?? []) if (u.index >= 0 && u.index < log.entries.length) log.entries[u.index] = u.entry;
+    if (connections.length) {
+      log._wirelane ??= { connections: [] };
+      const list = log._wirelane.connections;
+      for (const c of connections) {
+        const i = list.findIndex((x) => x.id === c.id);
+        if (i >= 0) list[i] = c;
+        else list.push(c);
+      }
+    }
+    this.rebuild();
+  }
+
+  clearAll(): void {
+    this.load({ log: { version: '1.2', creator: { name: '', version: '' }, entries: [] } });
+  }
+
+  reveal(entry: number): void {
+    const bar = this.model.bars[entry];
+    if (!bar) return;
+    const lane = this.model.laneOfEntry[entry]!;
+    this.collapsed.delete(lane.group.key);
+    if (!this.passes(bar)) {
+      this.filters = { origin: '', status: '', connection: '', text: '' };
+      this.syncFilterControls();
+    }
+    this.layoutRows();
+    this.select(entry, true);
+  }
+
+  private rebuild(): void {
+    this.model = buildModel(this.har);
+    performance.mark('wl-model-built');
+    this.renderSummary();
+    this.fillFilterOptions();
+    this.layoutRows();
+    if (this.autoFit) this.fit(false);
+    for (const v of this.laneViews.values()) v.el.remove();
+    this.laneViews.clear();
+    for (const g of this.groupViews.values()) g.remove();
+    this.groupViews.clear();
+    this.schedule();
+  }
+
+  // ——— summary strip and toolbar ———
+
+  private renderSummary(): void {
+    const m = this.model;
+    const s = this.summaryEl;
+    clear(s);
+    const title = el('h1', 'wl-title', this.host.title || 'Connection timeline');
+    s.append(title);
+    const stats = el('div', 'wl-stats');
+    const stat = (label: string, value: string, hint?: string): void => {
+      const d = el('div', 'wl-stat', undefined, hint ? { title: hint } : undefined);
+      d.append(el('span', 'wl-stat-value', value), el('span', 'wl-stat-label', label));
+      stats.append(d);
+    };
+    const t = m.total;
+    stat('exchanges', String(t.exchanges));
+    if (m.hasConnectionIds) {
+      stat('TCP connections', String(t.connections));
+      stat('handshakes paid', String(t.handshakesPaid), 'exchanges that opened a new connection (DNS, TCP connect, TLS)');
+      stat('handshakes saved', String(t.handshakesSaved), 'exchanges that reused an open connection');
+    }
+    stat(m.isCompare ? 'total (all modes)' : 'total time', formatMs(t.totalMs));
+    stat('median exchange', formatMs(t.medianMs));
+    if (t.failed) stat('failed', String(t.failed));
+    s.append(stats);
+    if (!m.hasConnectionIds && m.entries.length > 0) {
+      s.append(el('p', 'wl-note', `This HAR (${m.creator || 'unknown writer'}) does not record which TCP connection carried each request, so exchanges are grouped by origin, one lane each — connections are not guessed.`));
+    }
+    if (m.unreadable) s.append(el('p', 'wl-note', `${m.unreadable} entries without a readable start time are not drawn.`));
+    if (m.isCompare) {
+      const table = el('table', 'wl-compare', undefined, { 'aria-label': 'Modes compared' });
+      const head = el('tr');
+      for (const h of ['mode', 'exchanges', 'connections', 'handshakes paid', 'saved', 'total', 'median', 'failed']) head.append(el('th', undefined, h, { scope: 'col' }));
+      const thead = el('thead');
+      thead.append(head);
+      const tbody = el('tbody');
+      const best = Math.min(...m.modes.map((x) => x.totalMs));
+      for (const x of m.modes) {
+        const tr = el('tr');
+        tr.append(
+          el('th', undefined, x.mode || '(none)', { scope: 'row' }),
+          el('td', undefined, String(x.exchanges)),
+          el('td', undefined, String(x.connections)),
+          el('td', undefined, String(x.handshakesPaid)),
+          el('td', undefined, String(x.handshakesSaved)),
+          el('td', x.totalMs === best ? 'wl-best' : undefined, formatMs(x.totalMs)),
+          el('td', undefined, formatMs(x.medianMs)),
+          el('td', undefined, String(x.failed)),
+        );
+        tbody.append(tr);
+      }
+      table.append(thead, tbody);
+      const wrap = el('div', 'wl-compare-wrap');
+      wrap.append(table);
+      s.append(wrap);
+    }
+  }
+
+  private buildToolbar(): void {
+    const tb = this.toolbarEl;
+    const btn = (text: string, label: string, fn: () => void): void => {
+      const b = el('button', 'wl-btn', text, { type: 'button', 'aria-label': label, title: label });
+      b.addEventListener('click', fn);
+      tb.append(b);
+    };
+    btn('−', 'Zoom out (-)', () => this.zoomBy(2));
+    btn('+', 'Zoom in (+)', () => this.zoomBy(0.5));
+    btn('Fit', 'Fit everything (0)', () => this.fit(true));
+    btn('▸▸', 'Collapse or expand all origins', () => this.toggleAll());
+    this.originSel = el('select', 'wl-input', undefined, { 'aria-label': 'Filter by origin' });
+    this.statusSel = el('select', 'wl-input', undefined, { 'aria-label': 'Filter by status' });
+    for (const [v, t] of [['', 'any status'], ['2xx', '2xx'], ['3xx', '3xx'], ['4xx', '4xx'], ['5xx', '5xx'], ['1xx', '1xx (upgrades)'], ['failed', 'failed']]) this.statusSel.append(el('option', undefined, t, { value: v! }));
+    this.connSel = el('select', 'wl-input', undefined, { 'aria-label': 'Filter by connection' });
+    this.searchInput = el('input', 'wl-input wl-search', undefined, { type: 'search', placeholder: 'search URL, method, status', 'aria-label': 'Search exchanges' });
+    tb.append(this.originSel, this.statusSel, this.connSel, this.searchInput);
+    const onFilter = (): void => {
+      this.filters = { origin: this.originSel.value, status: this.statusSel.value, connection: this.connSel.value, text: this.searchInput.value.trim().toLowerCase() };
+      this.layoutRows();
+      this.renderNow();
+    };
+    for (const s of [this.originSel, this.statusSel, this.connSel]) s.addEventListener('change', onFilter);
+    this.searchInput.addEventListener('input', onFilter);
+    const legend = el('div', 'wl-legend', undefined, { 'aria-label': 'Legend' });
+    for (const p of PHASES) {
+      const item = el('span', 'wl-legend-item');
+      item.append(el('span', `wl-swatch ph-${p}`), document.createTextNode(p === 'ssl' ? 'tls' : p));
+      item.title = PHASE_LABEL[p];
+      legend.append(item);
+    }
+    const hol = el('span', 'wl-legend-item', undefined, { title: 'waiting behind earlier responses on the same connection' });
+    hol.append(el('span', 'wl-swatch ph-hol'), document.createTextNode('head-of-line'));
+    const mk = el('span', 'wl-legend-item', undefined, { title: 'this exchange opened the connection and paid DNS/TCP/TLS' });
+    mk.append(el('span', 'wl-mark-new-sample', '●'), document.createTextNode('new connection'));
+    const ru = el('span', 'wl-legend-item', undefined, { title: 'this exchange reused an open connection' });
+    ru.append(el('span', 'wl-mark-reused-sample', '○'), document.createTextNode('reused'));
+    const ws = el('span', 'wl-legend-item', undefined, { title: 'WebSocket frames: sent above the line, received below' });
+    ws.append(el('span', 'wl-ws-sample', '▲▼'), document.createTextNode('ws frames'));
+    legend.append(hol, mk, ru, ws);
+    tb.append(legend);
+  }
+
+  private fillFilterOptions(): void {
+    const keep = (s: HTMLSelectElement, opts: Array<[string, string]>): void => {
+      const v = s.value;
+      clear(s);
+      for (const [value, text] of opts) s.append(el('option', undefined, text, { value }));
+      s.value = opts.some((o) => o[0] === v) ? v : '';
+    };
+    keep(this.originSel, [['', 'all origins'], ...this.model.origins.map((o): [string, string] => [o, o])]);
+    const conns = this.model.lanes.filter((l) => l.connectionId).map((l): [string, string] => [l.key, `${l.mode && this.model.isCompare ? `${l.mode} · ` : ''}${l.connectionId}`]);
+    keep(this.connSel, [['', this.model.hasConnectionIds ? 'all connections' : 'no connection ids'], ...conns]);
+    this.connSel.disabled = !this.model.hasConnectionIds;
+    this.filters.origin = this.originSel.value;
+    this.filters.connection = this.connSel.value;
+  }
+
+  private syncFilterControls(): void {
+    this.originSel.value = this.filters.origin;
+    this.statusSel.value = this.filters.status;
+    this.connSel.value = this.filters.connection;
+    this.searchInput.value = this.filters.text;
+  }
+
+  // ——— layout ———
+
+  private passes(b: Bar): boolean {
+    const f = this.filters;
+    if (f.status && b.statusClass !== f.status) return false;
+    if (f.origin && b.origin !== f.origin) return false;
+    if (f.text && !b.search.includes(f.text)) return false;
+    return true;
+  }
+
+  private filtering(): boolean {
+    const f = this.filters;
+    return !!(f.origin || f.status || f.connection || f.text);
+  }
+
+  private laneHeight(lane: Lane): number {
+    if (lane.ws) return WS_LANE_H;
+    return Math.max(MIN_LANE_H, 8 + lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP);
+  }
+
+  private layoutRows(): void {
+    const rows: Row[] = [];
+    let y = 0;
+    const filtering = this.filtering();
+    for (const g of this.model.groups) {
+      if (this.filters.origin && g.origin !== this.filters.origin) continue;
+      const laneRows: Row[] = [];
+      for (const lane of g.lanes) {
+        if (this.filters.connection && lane.key !== this.filters.connection) continue;
+        const bars = filtering ? lane.bars.filter((b) => this.passes(b)) : lane.bars;
+        if (filtering && bars.length === 0) continue;
+        laneRows.push({ kind: 'lane', lane, bars, top: 0, height: this.laneHeight(lane) });
+      }
+      if (laneRows.length === 0) continue;
+      rows.push({ kind: 'group', group: g, top: y, height: GROUP_H });
+      y += GROUP_H;
+      if (this.collapsed.has(g.key)) continue;
+      for (const r of laneRows) {
+        r.top = y;
+        y += r.height;
+        rows.push(r);
+      }
+    }
+    this.rows = rows;
+    this.spacer.style.height = `${y}px`;
+    for (const v of this.laneViews.values()) v.el.remove();
+    this.laneViews.clear();
+    for (const g of this.groupViews.values()) g.remove();
+    this.groupViews.clear();
+  }
+
+  private trackWidth(): number {
+    const w = this.rowsEl.clientWidth - this.labelWidth();
+    return Math.max(50, w);
+  }
+
+  private labelWidth(): number {
+    const w = this.root.clientWidth;
+    return w < 700 ? 200 : w < 1100 ? 300 : 360;
+  }
+
+  // ——— zoom and pan ———
+
+  fit(user: boolean): void {
+    const span = this.model.tMax - this.model.tMin;
+    const w = this.trackWidth();
+    this.msPerPx = Math.max(MIN_MS_PER_PX, (span * 1.04) / w);
+    this.viewStart = this.model.tMin - span * 0.02;
+    if (user) this.autoFit = true;
+    this.schedule();
+  }
+
+  private zoomBy(factor: number, atPx?: number): void {
+    const w = this.trackWidth();
+    const x = atPx ?? w / 2;
+    const t = this.viewStart + x * this.msPerPx;
+    const span = this.model.tMax - this.model.tMin;
+    const maxMsPerPx = Math.max((span * 4) / w, MIN_MS_PER_PX);
+    this.msPerPx = Math.min(maxMsPerPx, Math.max(MIN_MS_PER_PX, this.msPerPx * factor));
+    this.viewStart = t - x * this.msPerPx;
+    this.autoFit = false;
+    this.schedule();
+  }
+
+  private panBy(px: number): void {
+    this.viewStart += px * this.msPerPx;
+    this.autoFit = false;
+    this.schedule();
+  }
+
+  private toggleAll(): void {
+    const all = this.model.groups.every((g) => this.collapsed.has(g.key));
+    this.collapsed.clear();
+    if (!all) for (const g of this.model.groups) this.collapsed.add(g.key);
+    this.layoutRows();
+    this.renderNow();
+  }
+
+  private toggleGroup(key: string): void {
+    if (this.collapsed.has(key)) this.collapsed.delete(key);
+    else this.collapsed.add(key);
+    this.layoutRows();
+    this.renderNow();
+    // The header was redrawn: keep keyboard focus on it.
+    this.groupViews.get(key)?.focus({ preventScroll: true });
+  }
+
+  // ——— events ———
+
+  private bindEvents(axis: HTMLElement): void {
+    this.rowsEl.addEventListener('scroll', () => this.schedule(), { passive: true });
+    const onWheel = (ev: WheelEvent, zoomAlways: boolean): void => {
+      const rect = this.rowsEl.getBoundingClientRect();
+      const x = ev.clientX - rect.left - this.labelWidth();
+      if (ev.ctrlKey || ev.metaKey || zoomAlways) {
+        ev.preventDefault();
+        this.zoomBy(Math.exp(ev.deltaY * 0.002), Math.max(0, x));
+      } else if (ev.shiftKey || Math.abs(ev.deltaX) > Math.abs(ev.deltaY)) {
+        ev.preventDefault();
+        this.panBy(ev.shiftKey && ev.deltaX === 0 ? ev.deltaY : ev.deltaX);
+      }
+    };
+    this.rowsEl.addEventListener('wheel', (ev) => onWheel(ev, false), { passive: false });
+    axis.addEventListener('wheel', (ev) => onWheel(ev, true), { passive: false });
+
+    let drag: { x: number; moved: boolean; id: number } | undefined;
+    const onDown = (ev: PointerEvent): void => {
+      if (ev.button !== 0) return;
+      const target = ev.target as HTMLElement;
+      if (!target.closest('.wl-lane-track') && !target.closest('.wl-axis-track')) return;
+      drag = { x: ev.clientX, moved: false, id: ev.pointerId };
+    };
+    const onMove = (ev: PointerEvent): void => {
+      if (drag && ev.pointerId === drag.id && (ev.buttons & 1) === 1) {
+        const dx = ev.clientX - drag.x;
+        if (drag.moved || Math.abs(dx) > 4) {
+          if (!drag.moved) (ev.currentTarget as HTMLElement).setPointerCapture?.(ev.pointerId);
+          drag.moved = true;
+          drag.x = ev.clientX;
+          this.panBy(-dx);
+          this.tooltip.hidden = true;
+          return;
+        }
+      }
+      this.hover(ev);
+    };
+    const onUp = (ev: PointerEvent): void => {
+      if (!drag || ev.pointerId !== drag.id) return;
+      const wasDrag = drag.moved;
+      drag = undefined;
+      if (wasDrag) return;
+      const barEl = (ev.target as HTMLElement).closest<HTMLElement>('[data-entry]');
+      if (barEl) this.select(Number(barEl.dataset.entry), false);
+    };
+    for (const t of [this.rowsEl, axis]) {
+      t.addEventListener('pointerdown', onDown);
+      t.addEventListener('pointermove', onMove);
+      t.addEventListener('pointerup', onUp);
+    }
+    this.rowsEl.addEventListener('pointerleave', () => (this.tooltip.hidden = true));
+    this.rowsEl.addEventListener('click', (ev) => {
+      const g = (ev.target as HTMLElement).closest<HTMLElement>('.wl-group');
+      if (g?.dataset.group !== undefined) this.toggleGroup(g.dataset.group);
+    });
+    this.rowsEl.addEventListener('keydown', (ev) => this.onKey(ev));
+    this.root.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && !this.detailsEl.hidden) {
+        this.closeDetails();
+        ev.preventDefault();
+      }
+    });
+  }
+
+  private hover(ev: PointerEvent): void {
+    const target = ev.target as HTMLElement;
+    const barEl = target.closest<HTMLElement>('[data-entry]');
+    let text = '';
+    if (barEl) {
+      const i = Number(barEl.dataset.entry);
+      const b = this.model.bars[i];
+      if (b) text = summaryOfBar(b, this.model.laneOfEntry[i]);
+    } else if (target instanceof HTMLCanvasElement) {
+      text = this.frameAt(target, ev);
+    } else {
+      const laneEl = target.closest<HTMLElement>('.wl-lane-label');
+      if (laneEl) text = laneEl.parentElement?.getAttribute('aria-label') ?? '';
+    }
+    if (!text) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    this.tooltip.textContent = text;
+    this.tooltip.hidden = false;
+    const r = this.root.getBoundingClientRect();
+    const tw = this.tooltip.offsetWidth;
+    const x = Math.min(ev.clientX - r.left + 14, r.width - tw - 8);
+    this.tooltip.style.left = `${Math.max(4, x)}px`;
+    this.tooltip.style.top = `${ev.clientY - r.top + 18}px`;
+  }
+
+  private frameAt(canvas: HTMLCanvasElement, ev: PointerEvent): string {
+    const key = canvas.dataset.lane;
+    const lane = this.model.lanes.find((l) => l.key === key);
+    if (!lane?.ws) return '';
+    const ws = lane.ws;
+    const rect = canvas.getBoundingClientRect();
+    const t = this.viewStart + (ev.clientX - rect.left) * this.msPerPx;
+    const tol = 4 * this.msPerPx;
+    let i = lowerBound(ws.times, t - tol);
+    if (i >= ws.count || ws.times[i]! > t + tol) return `WebSocket: ${ws.count} frames — click the 101 bar for the list`;
+    const msgs = this.fullEntry(ws.entry, false)?._webSocketMessages ?? [];
+    const m = msgs[ws.src[i]!];
+    let n = 0;
+    while (i + n < ws.count && ws.times[i + n]! <= t + tol) n++;
+    const data = typeof m?.data === 'string' ? m.data : '';
+    return `${ws.dirs[i] === 0 ? '▲ sent' : '▼ received'} at ${formatMs(ws.times[i]!)}: ${data.length > 120 ? `${data.slice(0, 120)}…` : data}${n > 1 ? ` (+${n - 1} more frames here)` : ''}`;
+  }
+
+  private onKey(ev: KeyboardEvent): void {
+    const k = ev.key;
+    if (k === '+' || k === '=') return void (ev.preventDefault(), this.zoomBy(0.5));
+    if (k === '-' || k === '_') return void (ev.preventDefault(), this.zoomBy(2));
+    if (k === '0') return void (ev.preventDefault(), this.fit(true));
+    const target = ev.target as HTMLElement;
+    const g = target.closest<HTMLElement>('.wl-group');
+    if (g && (k === 'Enter' || k === ' ') && g.dataset.group !== undefined) {
+      ev.preventDefault();
+      this.toggleGroup(g.dataset.group);
+      return;
+    }
+    const laneRows = this.rows.filter((r): r is Extract<Row, { kind: 'lane' }> => r.kind === 'lane');
+    if (laneRows.length === 0) return;
+    const onBar = target.closest<HTMLElement>('[data-entry]');
+    let cur = onBar ? Number(onBar.dataset.entry) : this.focused >= 0 ? this.focused : this.selected;
+    let li = cur >= 0 ? laneRows.findIndex((r) => r.bars.some((b) => b.entry === cur)) : -1;
+    if (li < 0) {
+      li = 0;
+      cur = -1;
+    }
+    const bars = laneRows[li]!.bars;
+    const bi = bars.findIndex((b) => b.entry === cur);
+    let next = -1;
+    if (k === 'ArrowRight') next = bars[Math.min(bars.length - 1, bi + 1)]?.entry ?? -1;
+    else if (k === 'ArrowLeft') next = bars[Math.max(0, bi - 1)]?.entry ?? -1;
+    else if (k === 'Home') next = bars[0]?.entry ?? -1;
+    else if (k === 'End') next = bars[bars.length - 1]?.entry ?? -1;
+    else if (k === 'ArrowDown' || k === 'ArrowUp') {
+      const to = laneRows[k === 'ArrowDown' ? Math.min(laneRows.length - 1, li + 1) : Math.max(0, li - 1)]!;
+      const t = bi >= 0 ? bars[bi]!.start : this.viewStart;
+      let best = to.bars[0]!;
+      for (const b of to.bars) if (Math.abs(b.start - t) < Math.abs(best.start - t)) best = b;
+      next = best.entry;
+    } else if ((k === 'Enter' || k === ' ') && cur >= 0) {
+      ev.preventDefault();
+      this.select(cur, true);
+      return;
+    } else return;
+    ev.preventDefault();
+    if (next < 0) return;
+    this.focusEntry(next);
+  }
+
+  private focusEntry(entry: number): void {
+    this.focused = entry;
+    this.ensureVisible(entry);
+    const b = this.model.bars[entry];
+    if (b) this.status.textContent = summaryOfBar(b, this.model.laneOfEntry[entry]);
+    this.renderNow();
+    const node = this.rowsEl.querySelector<HTMLElement>(`[data-entry="${entry}"]`);
+    node?.focus({ preventScroll: true });
+  }
+
+  private ensureVisible(entry: number): void {
+    const b = this.model.bars[entry];
+    if (!b) return;
+    const row = this.rows.find((r) => r.kind === 'lane' && r.lane === this.model.laneOfEntry[entry]);
+    if (row) {
+      const top = this.rowsEl.scrollTop;
+      const h = this.rowsEl.clientHeight;
+      if (row.top < top || row.top + row.height > top + h) this.rowsEl.scrollTop = Math.max(0, row.top - h / 3);
+    }
+    const w = this.trackWidth();
+    const viewEnd = this.viewStart + w * this.msPerPx;
+    if (b.end < this.viewStart || b.start > viewEnd) {
+      this.viewStart = b.start - (w * this.msPerPx) / 3;
+      this.autoFit = false;
+    }
+  }
+
+  private select(entry: number, reveal: boolean): void {
+    if (!this.model.bars[entry]) return;
+    this.selected = entry;
+    this.focused = entry;
+    if (reveal) this.ensureVisible(entry);
+    this.detailsEl.hidden = false;
+    renderDetails(this.detailsEl, this.model, entry, this.fullEntry(entry), { openSource: this.host.openSource, close: () => this.closeDetails() });
+    this.host.selected?.(entry);
+    this.renderNow();
+    this.rowsEl.querySelector<HTMLElement>(`[data-entry="${entry}"]`)?.focus({ preventScroll: true });
+  }
+
+  private closeDetails(): void {
+    this.detailsEl.hidden = true;
+    const sel = this.selected;
+    this.selected = -1;
+    this.renderNow();
+    if (sel >= 0) this.rowsEl.querySelector<HTMLElement>(`[data-entry="${sel}"]`)?.focus({ preventScroll: true });
+  }
+
+  // ——— drawing ———
+
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    requestAnimationFrame(() => {
+      this.scheduled = false;
+      this.renderNow();
+    });
+  }
+
+  /** ms from navigation start to the end of the first drawing of a non-empty HAR (for the bench). */
+  get firstPaintMs(): number | undefined {
+    return this.firstPaint;
+  }
+
+  renderNow(): void {
+    const w = this.trackWidth();
+    const lw = this.labelWidth();
+    this.root.style.setProperty('--wl-label-w', `${lw}px`);
+    const viewEnd = this.viewStart + w * this.msPerPx;
+    this.drawAxis(w, viewEnd);
+    const top = this.rowsEl.scrollTop - OVERSCAN_PX;
+    const bottom = this.rowsEl.scrollTop + this.rowsEl.clientHeight + OVERSCAN_PX;
+    // Binary search for the first row that reaches into view.
+    let lo = 0, hi = this.rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.rows[mid]!;
+      if (r.top + r.height < top) lo = mid + 1;
+      else hi = mid;
+    }
+    const seenLanes = new Set<string>();
+    const seenGroups = new Set<string>();
+    for (let i = lo; i < this.rows.length && this.rows[i]!.top <= bottom; i++) {
+      const r = this.rows[i]!;
+      if (r.kind === 'group') {
+        seenGroups.add(r.group.key);
+        this.drawGroup(r.group, r.top);
+      } else {
+        seenLanes.add(r.lane.key);
+        this.drawLane(r, w, viewEnd);
+      }
+    }
+    for (const [k, v] of this.laneViews) if (!seenLanes.has(k)) {
+      v.el.remove();
+      this.laneViews.delete(k);
+    }
+    for (const [k, g] of this.groupViews) if (!seenGroups.has(k)) {
+      g.remove();
+      this.groupViews.delete(k);
+    }
+    if (this.firstPaint === undefined && this.model.entries.length > 0) {
+      this.firstPaint = performance.now();
+      document.documentElement.dataset.wlPainted = String(this.model.entries.length);
+    }
+  }
+
+  private drawAxis(w: number, viewEnd: number): void {
+    clear(this.axisTrack);
+    clear(this.gridEl);
+    this.gridEl.style.left = `${this.labelWidth()}px`;
+    const span = viewEnd - this.viewStart;
+    const raw = (span / w) * 110;
+    const pow = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) ?? raw;
+    const first = Math.ceil(this.viewStart / step) * step;
+    for (let t = first, n = 0; t <= viewEnd && n < 60; t += step, n++) {
+      const x = (t - this.viewStart) / this.msPerPx;
+      const tick = el('div', 'wl-tick', formatTick(Math.abs(t) < step / 1000 ? 0 : t, step));
+      tick.style.left = `${x}px`;
+      this.axisTrack.append(tick);
+      const line = el('div', 'wl-gridline');
+      line.style.left = `${x}px`;
+      this.gridEl.append(line);
+    }
+  }
+
+  private drawGroup(g: Group, top: number): void {
+    let e = this.groupViews.get(g.key);
+    const collapsed = this.collapsed.has(g.key);
+    if (!e) {
+      e = el('div', 'wl-group', undefined, { role: 'button', tabindex: '0' });
+      e.dataset.group = g.key;
+      const conns = g.lanes.filter((l) => l.connectionId).length;
+      const text = `${g.mode && this.model.isCompare ? `${g.mode} · ` : ''}${g.origin}`;
+      const detail = `${conns ? `${conns} connection${conns === 1 ? '' : 's'}, ` : ''}${g.exchangeCount} exchange${g.exchangeCount === 1 ? '' : 's'}`;
+      e.append(el('span', 'wl-caret', collapsed ? '▸' : '▾'), el('span', 'wl-group-name', text), el('span', 'wl-group-detail', detail));
+      e.setAttribute('aria-label', `${text}: ${detail}`);
+      e.setAttribute('aria-expanded', String(!collapsed));
+      this.spacer.append(e);
+      this.groupViews.set(g.key, e);
+    }
+    e.style.top = `${top}px`;
+  }
+
+  private drawLane(r: Extract<Row, { kind: 'lane' }>, w: number, viewEnd: number): void {
+    const lane = r.lane;
+    let v = this.laneViews.get(lane.key);
+    if (!v) {
+      const e = el('div', `wl-lane${lane.ws ? ' wl-lane-ws' : ''}`, undefined, { role: 'group', 'aria-label': lane.aria });
+      if (lane.connectionId !== undefined) e.dataset.connectionId = lane.connectionId;
+      else e.dataset.origin = lane.origin;
+      e.style.height = `${r.height}px`;
+      const label = el('div', 'wl-lane-label');
+      const l1 = el('div', 'wl-l1');
+      if (lane.connectionId) {
+        l1.append(el('span', 'wl-conn-id', lane.connectionId), document.createTextNode(lane.label1.slice(lane.connectionId.length)));
+      } else l1.textContent = lane.label1;
+      label.append(l1, el('div', 'wl-l2', lane.label2), el('div', 'wl-l2', lane.label3));
+      label.title = lane.aria;
+      const track = el('div', 'wl-lane-track');
+      e.append(label, track);
+      v = { el: e, track, bars: new Map(), top: -1 };
+      if (lane.connectionId) {
+        v.life = el('div', `wl-life${lane.facts.closeReason === 'open' ? ' open' : ''}`);
+        track.append(v.life);
+      }
+      if (lane.ws) {
+        v.canvas = el('canvas', 'wl-ws-canvas', undefined, { 'aria-hidden': 'true' });
+        v.canvas.dataset.lane = lane.key;
+        track.append(v.canvas);
+      }
+      this.spacer.append(e);
+      this.laneViews.set(lane.key, v);
+    }
+    if (v.top !== r.top) {
+      v.el.style.top = `${r.top}px`;
+      v.top = r.top;
+    }
+    const px = (t: number): number => (t - this.viewStart) / this.msPerPx;
+    if (v.life) {
+      const s = lane.facts.openedAt ?? lane.start;
+      const e = lane.facts.closedAt ?? lane.end;
+      const x0 = Math.max(-10, px(s));
+      const x1 = Math.min(w + 10, px(e));
+      v.life.hidden = x1 < 0 || x0 > w;
+      v.life.style.left = `${x0}px`;
+      v.life.style.width = `${Math.max(1, x1 - x0)}px`;
+    }
+    const wanted = new Set<number>();
+    const bars = r.bars;
+    const rowsH = lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP;
+    const rowTop = Math.max(4, Math.floor((r.height - rowsH - 6) / 2));
+    // Bars are sorted by start: skip past the right edge early.
+    for (let i = 0; i < bars.length; i++) {
+      const b = bars[i]!;
+      if (b.start > viewEnd) break;
+      if (b.end < this.viewStart - 2 * this.msPerPx) continue;
+      wanted.add(b.entry);
+      let be = v.bars.get(b.entry);
+      if (!be) {
+        be = this.makeBar(b, lane);
+        v.track.append(be);
+        v.bars.set(b.entry, be);
+      }
+      const x = px(b.start);
+      const width = Math.max(3, (b.end - b.start) / this.msPerPx);
+      // Clamp far-off-screen geometry: layout precision degrades with huge coordinates.
+      const cx = Math.max(-1e5, x);
+      be.style.left = `${cx}px`;
+      be.style.width = `${Math.min(width - (cx - x), 4e6)}px`;
+      if (lane.ws) be.style.top = `${(WS_LANE_H - BAR_H) / 2}px`;
+      else be.style.top = `${rowTop + b.sub * (BAR_H + BAR_GAP)}px`;
+      be.classList.toggle('selected', b.entry === this.selected);
+      be.classList.toggle('narrow', width < 64);
+      be.tabIndex = b.entry === this.focused || (this.focused < 0 && i === 0) ? 0 : -1;
+    }
+    for (const [k, be] of v.bars) if (!wanted.has(k)) {
+      be.remove();
+      v.bars.delete(k);
+    }
+    if (v.canvas && lane.ws) this.drawTicks(v.canvas, lane, w, viewEnd);
+  }
+
+  private makeBar(b: Bar, lane: Lane): HTMLElement {
+    const cls = `wl-bar st-${b.statusClass}${b.paidHandshake ? ' new' : lane.connectionId ? ' reused' : ''}${b.isWebSocket ? ' ws' : ''}`;
+    const be = el('div', cls, undefined, { role: 'button', 'aria-label': summaryOfBar(b, lane), tabindex: '-1' });
+    be.dataset.entry = String(b.entry);
+    const segs = el('div', 'wl-segs');
+    PHASES.forEach((p, i) => {
+      let ms = b.phases[i]!;
+      if (p === 'wait' && b.headOfLine > 0) {
+        const h = el('span', 'wl-seg ph-hol');
+        h.style.flexGrow = String(b.headOfLine);
+        segs.append(h);
+        ms -= b.headOfLine;
+      }
+      if (ms <= 0) return;
+      const s = el('span', `wl-seg ph-${p}`);
+      s.style.flexGrow = String(ms);
+      segs.append(s);
+    });
+    if (!segs.firstChild) segs.append(el('span', 'wl-seg ph-none'));
+    be.append(segs);
+    const path = (() => {
+      try {
+        const u = new URL(b.url);
+        return u.pathname + u.search;
+      } catch {
+        return b.url;
+      }
+    })();
+    const label = b.statusClass === 'failed' ? `✕ ${b.errorCode || 'failed'} ${path}` : `${b.status} ${b.name || `${b.method} ${path}`}`;
+    be.append(el('span', 'wl-bar-text', label));
+    return be;
+  }
+
+  private colors?: { key: string; sent: string; recv: string; ctrl: string; line: string };
+
+  /** Reading computed style forces a style pass: once per theme, not once per frame. */
+  private tickColors(): { sent: string; recv: string; ctrl: string; line: string } {
+    const key = `${document.body.className}|${matchMedia('(prefers-color-scheme: dark)').matches}`;
+    if (this.colors?.key !== key) {
+      const cs = getComputedStyle(this.root);
+      const v = (name: string, dflt: string): string => cs.getPropertyValue(name).trim() || dflt;
+      this.colors = { key, sent: v('--wl-ws-sent', '#3b82f6'), recv: v('--wl-ws-recv', '#16a34a'), ctrl: v('--wl-ws-close', '#dc2626'), line: v('--wl-fg-muted', '#888') };
+    }
+    return this.colors;
+  }
+
+  private drawTicks(canvas: HTMLCanvasElement, lane: Lane, w: number, viewEnd: number): void {
+    const ws = lane.ws!;
+    const dpr = window.devicePixelRatio || 1;
+    const h = WS_LANE_H;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${h}px`;
+    }
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    const { sent, recv, ctrl, line } = this.tickColors();
+    const mid = h / 2;
+    const bar = this.model.bars[ws.entry];
+    const startX = bar ? Math.max(0, (bar.end - this.viewStart) / this.msPerPx) : 0;
+    const endT = lane.end;
+    ctx.fillStyle = line;
+    ctx.globalAlpha = 0.5;
+    ctx.fillRect(startX, mid - 0.5, Math.max(0, Math.min(w, (endT - this.viewStart) / this.msPerPx) - startX), 1);
+    ctx.globalAlpha = 1;
+    const lo = lowerBound(ws.times, this.viewStart - this.msPerPx);
+    const last = [-1, -1];
+    for (let i = lo; i < ws.count; i++) {
+      const t = ws.times[i]!;
+      if (t > viewEnd) break;
+      const x = Math.floor((t - this.viewStart) / this.msPerPx);
+      const d = ws.dirs[i]!;
+      const op = ws.opcodes[i]!;
+      if (op === 8) {
+        ctx.fillStyle = ctrl;
+        ctx.fillRect(x - 1, 4, 3, h - 8);
+        continue;
+      }
+      // Many frames in one pixel column draw once: bounded work at any zoom.
+      if (last[d] === x) continue;
+      last[d] = x;
+      const len = op === 9 || op === 10 ? 8 : 18;
+      ctx.fillStyle = d === 0 ? sent : recv;
+      if (d === 0) ctx.fillRect(x, mid - 5 - len, 1.5, len);
+      else ctx.fillRect(x, mid + 5, 1.5, len);
+    }
+  }
+}
+
+/** Axis labels with as many decimals as the step needs, so neighbours read alike. */
+function formatTick(t: number, step: number): string {
+  if (t === 0) return '0';
+  if (step >= 1000) return `${(t / 1000).toFixed(Math.max(0, -Math.floor(Math.log10(step / 1000))))} s`;
+  return `${t.toFixed(Math.max(0, -Math.floor(Math.log10(step))))} ms`;
+}
+
+function lowerBound(a: Float64Array, t: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
