@@ -1,0 +1,388 @@
+// ConnectionTracker: turns undici's diagnostics channels and the sockets' own events into
+// Connections and the connection side of Exchanges. Ground truth is the socket undici wrote
+// a request on (`undici:client:sendHeaders` carries both), never timing.
+//
+// Diagnostics channels are process-global, so a tracker only takes what is its own: connect
+// events whose `connector` is one it registered, sockets its connectors made, and requests
+// it claimed at creation (the `request:create` publish happens synchronously inside the
+// engine's own `dispatch` call, so a per-tracker slot can't see another engine's request).
+
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { RunRecorder } from '../../core/timeline/recorder';
+import type { CloseReason, Connection, ConnectionMode, Exchange, OpenReason } from '../../core/timeline/model';
+
+export interface OpenIntent {
+  reason: OpenReason;
+  detail: string;
+}
+
+/** One undici Client: at most one TCP connection at a time (HTTP/1.1 or one h2 session). */
+export interface PoolSlot {
+  origin: string;
+  /** Asked at `beforeConnect`: why the connection that is starting now opens. */
+  nextOpen(): OpenIntent;
+  connecting?: TrackedConnection;
+  current?: TrackedConnection;
+  /** The slot's most recently closed connection. */
+  last?: TrackedConnection;
+  /** The last connection attempt that failed (refused, TLS…), for the exchange waiting on it. */
+  failedConnect?: TrackedConnection;
+}
+
+export interface TrackedConnection {
+  conn: Connection;
+  slot: PoolSlot;
+  socket?: Socket;
+  tls: boolean;
+  lookupAt?: number;
+  /** Requests written on this connection. */
+  sent: number;
+  inFlight: number;
+  idleSince: number;
+  /** Seconds, from the server's `Keep-Alive: timeout=N`. */
+  keepAliveHint?: number;
+  serverSaidClose?: string;
+  clientSaidClose?: string;
+  closingBy?: { reason: CloseReason; detail: string };
+  failure?: string;
+  /** undici's error code for an exchange that failed on this connection. */
+  brokenBy?: string;
+  remoteEndedAt?: number;
+  closed: boolean;
+  closedPromise: Promise<void>;
+  resolveClosed: () => void;
+}
+
+/** One request as the tracker sees it; the engine owns the Exchange and reads the times. */
+export interface ExchangeTrace {
+  exchange: Exchange;
+  t0: number;
+  conn?: TrackedConnection;
+  /** Why this request asked for `Connection: close`, if it did. */
+  closeWhy?: string;
+  tSend?: number;
+  tBodySent?: number;
+  tHeaders?: number;
+  tDone?: number;
+  sentHeaderText?: string;
+  responseRawHeaders?: unknown[];
+}
+
+const CHANNELS = [
+  'undici:client:beforeConnect',
+  'undici:client:connected',
+  'undici:client:connectError',
+  'undici:client:sendHeaders',
+  'undici:request:create',
+  'undici:request:bodySent',
+  'undici:request:headers',
+  'undici:request:trailers',
+  'undici:request:error',
+] as const;
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+function headerText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('latin1');
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('latin1');
+  if (Array.isArray(v)) return v.map(headerText).join(', ');
+  return String(v);
+}
+
+export interface TrackerOptions {
+  recorder: RunRecorder;
+  mode: ConnectionMode;
+  /** undici closes an idle connection this many ms before the server's Keep-Alive hint. */
+  keepAliveMarginMs: number;
+}
+
+export class ConnectionTracker {
+  private readonly slots = new WeakMap<object, PoolSlot>();
+  private readonly sockets = new WeakMap<object, TrackedConnection>();
+  private readonly requests = new WeakMap<object, ExchangeTrace>();
+  private claim?: ExchangeTrace;
+  private lastBeforeConnect?: { connector: object; at: number };
+  /** Connections not closed yet. */
+  readonly live = new Set<TrackedConnection>();
+  private readonly handlers: Array<[string, (msg: unknown) => void]> = [];
+  private disposed = false;
+
+  constructor(private readonly opts: TrackerOptions) {
+    const on: Record<(typeof CHANNELS)[number], (m: any) => void> = {
+      'undici:client:beforeConnect': this.onBeforeConnect.bind(this),
+      'undici:client:connected': this.onConnected.bind(this),
+      'undici:client:connectError': this.onConnectError.bind(this),
+      'undici:client:sendHeaders': this.onSendHeaders.bind(this),
+      'undici:request:create': this.onCreate.bind(this),
+      'undici:request:bodySent': this.onBodySent.bind(this),
+      'undici:request:headers': this.onHeaders.bind(this),
+      'undici:request:trailers': this.onDone.bind(this),
+      'undici:request:error': this.onDone.bind(this),
+    };
+    for (const name of CHANNELS) {
+      const fn = on[name];
+      diagnosticsChannel.subscribe(name, fn);
+      this.handlers.push([name, fn]);
+    }
+  }
+
+
+  /** `client.request(opts)`, claiming the request undici creates for `trace` (no closure per call). */
+  claimRequest<O, R>(trace: ExchangeTrace, client: { request(o: O): R }, opts: O): R {
+    this.claim = trace;
+    try {
+      return client.request(opts);
+    } finally {
+      this.claim = undefined;
+    }
+  }
+
+  /** Called by the slot's connector with the socket it just created. */
+  attachSocket(tc: TrackedConnection, socket: Socket): void {
+    if (tc.socket) return;
+    tc.socket = socket;
+    this.sockets.set(socket, tc);
+    socket.once('lookup', () => {
+      tc.lookupAt = now();
+    });
+    socket.once('connect', () => {
+      tc.conn.connectedAt = now();
+      this.fillAddresses(tc, socket);
+    });
+    if (tc.tls) {
+      socket.once('secureConnect', () => {
+        tc.conn.secureAt = now();
+        this.fillTls(tc, socket as TLSSocket);
+      });
+    }
+    socket.once('end', () => {
+      tc.remoteEndedAt = now();
+    });
+    socket.once('close', () => this.finish(tc));
+  }
+
+  private fillAddresses(tc: TrackedConnection, socket: Socket): void {
+    const c = tc.conn;
+    c.localAddress = socket.localAddress;
+    c.localPort = socket.localPort;
+    c.remoteAddress = socket.remoteAddress;
+    c.remotePort = socket.remotePort;
+  }
+
+  private fillTls(tc: TrackedConnection, s: TLSSocket): void {
+    const cipher = s.getCipher?.();
+    tc.conn.tls = {
+      version: s.getProtocol?.() ?? undefined,
+      alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : undefined,
+      cipher: cipher?.name,
+      servername: typeof (s as { servername?: unknown }).servername === 'string' ? (s as { servername: string }).servername : undefined,
+      authorized: s.authorized,
+      authorizationError: s.authorizationError ? String(s.authorizationError) : undefined,
+    };
+  }
+
+  private onBeforeConnect(m: { connector: object }): void {
+    // undici wraps the connector it was given, so the slot is learnt when our connector runs,
+    // which undici does synchronously right after publishing this.
+    this.lastBeforeConnect = { connector: m.connector, at: now() };
+  }
+
+  /** Called by a slot's connector as undici starts a connection: records the Connection. */
+  beginConnect(slot: PoolSlot, https: boolean): TrackedConnection {
+    const before = this.lastBeforeConnect;
+    this.lastBeforeConnect = undefined;
+    if (before) this.slots.set(before.connector, slot);
+    const intent = slot.nextOpen();
+    let resolveClosed!: () => void;
+    const closedPromise = new Promise<void>((r) => (resolveClosed = r));
+    const conn: Connection = {
+      id: this.opts.recorder.nextConnectionId(),
+      origin: slot.origin,
+      protocol: 'http/1.1',
+      openedAt: before?.at ?? now(),
+      openReason: intent.reason,
+      openDetail: intent.detail,
+      closeReason: 'open',
+      mode: this.opts.mode,
+      requestCount: 0,
+    };
+    const tc: TrackedConnection = {
+      conn,
+      slot,
+      socket: undefined,
+      tls: https,
+      lookupAt: undefined,
+      sent: 0,
+      inFlight: 0,
+      idleSince: conn.openedAt,
+      keepAliveHint: undefined,
+      serverSaidClose: undefined,
+      clientSaidClose: undefined,
+      closingBy: undefined,
+      failure: undefined,
+      brokenBy: undefined,
+      remoteEndedAt: undefined,
+      closed: false,
+      closedPromise,
+      resolveClosed,
+    };
+    slot.connecting = tc;
+    this.live.add(tc);
+    this.opts.recorder.addConnection(conn);
+    return tc;
+  }
+
+  private onConnected(m: { connector: object; socket: Socket & { alpnProtocol?: string | false } }): void {
+    const slot = this.slots.get(m.connector);
+    const tc = slot?.connecting;
+    if (!slot || !tc) return;
+    slot.connecting = undefined;
+    slot.current = tc;
+    tc.idleSince = now();
+    if (tc.conn.connectedAt === undefined) tc.conn.connectedAt = tc.idleSince;
+    this.fillAddresses(tc, m.socket);
+    if (tc.tls && !tc.conn.tls) this.fillTls(tc, m.socket as TLSSocket);
+    tc.conn.protocol = m.socket.alpnProtocol === 'h2' ? 'h2' : 'http/1.1';
+    this.opts.recorder.updateConnection(tc.conn.id, {});
+  }
+
+  private onConnectError(m: { connector: object; error: { code?: string } }): void {
+    const slot = this.slots.get(m.connector);
+    const tc = slot?.connecting;
+    if (!slot || !tc) return;
+    slot.connecting = undefined;
+    slot.failedConnect = tc;
+    tc.closingBy ??= { reason: 'error', detail: `connection failed (${m.error?.code ?? 'error'})` };
+    this.finish(tc);
+  }
+
+  private onCreate(m: { request: object }): void {
+    if (this.claim) {
+      this.requests.set(m.request, this.claim);
+      this.claim = undefined;
+    }
+  }
+
+  private onSendHeaders(m: { request: object; headers: string; socket: Socket }): void {
+    const trace = this.requests.get(m.request);
+    const tc = this.sockets.get(m.socket);
+    if (!trace || !tc) return;
+    trace.conn = tc;
+    trace.tSend = now();
+    trace.sentHeaderText = m.headers;
+    const ex = trace.exchange;
+    ex.connectionId = tc.conn.id;
+    ex.reused = tc.sent > 0;
+    tc.sent++;
+    tc.inFlight++;
+    if (tc.conn.protocol === 'h2') {
+      // Client-initiated streams are odd and numbered in the order the session opened them.
+      ex.streamId = 2 * tc.sent - 1;
+    } else if (m.headers.includes('\r\nconnection: close\r\n')) {
+      tc.clientSaidClose = trace.closeWhy ?? 'Wirelane sent Connection: close';
+    }
+    tc.conn.requestCount++;
+    // The count is updated in place; listeners hear about a connection's first request, and
+    // of later ones through each exchange's events, which name the connection.
+    if (tc.sent === 1) this.opts.recorder.updateConnection(tc.conn.id, {});
+  }
+
+  private onBodySent(m: { request: object }): void {
+    const trace = this.requests.get(m.request);
+    if (trace) trace.tBodySent = now();
+  }
+
+  private onHeaders(m: { request: object; response: { statusCode: number; headers: unknown[] } }): void {
+    const trace = this.requests.get(m.request);
+    if (!trace) return;
+    trace.tHeaders = now();
+    trace.responseRawHeaders = m.response.headers;
+    const tc = trace.conn;
+    if (!tc || tc.conn.protocol === 'h2') return;
+    const raw = m.response.headers;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = headerText(raw[i]).toLowerCase();
+      if (name === 'connection') {
+        const v = headerText(raw[i + 1]).toLowerCase();
+        if (v.split(',').some((t) => t.trim() === 'close')) tc.serverSaidClose = 'Connection: close';
+      } else if (name === 'keep-alive') {
+        const match = /(?:^|[\s,])timeout\s*=\s*(\d+)/i.exec(headerText(raw[i + 1]));
+        if (match) tc.keepAliveHint = Number(match[1]);
+      }
+    }
+  }
+
+  private onDone(m: { request: object; error?: { code?: string; name?: string } }): void {
+    const trace = this.requests.get(m.request);
+    if (!trace || trace.tDone !== undefined) return;
+    trace.tDone = now();
+    const tc = trace.conn;
+    if (tc) {
+      if (m.error) tc.brokenBy ??= m.error.code ?? m.error.name ?? 'error';
+      tc.inFlight = Math.max(0, tc.inFlight - 1);
+      tc.idleSince = trace.tDone;
+    }
+  }
+
+  /** Marks why Wirelane is about to close a connection (cancel, timeout, end of run). */
+  markClosing(tc: TrackedConnection, reason: CloseReason, detail: string): void {
+    if (!tc.closed && !tc.closingBy) tc.closingBy = { reason, detail };
+  }
+
+  private closeReasonOf(tc: TrackedConnection, at: number): { reason: CloseReason; detail: string } {
+    if (tc.closingBy) return tc.closingBy;
+    if (tc.remoteEndedAt !== undefined && (tc.brokenBy || tc.inFlight > 0)) {
+      return { reason: 'server-closed', detail: 'server closed it (FIN) before the response was complete' };
+    }
+    if (tc.failure) return { reason: 'error', detail: `closed after ${tc.failure}` };
+    if (tc.brokenBy) return { reason: 'error', detail: `closed after an exchange failed (${tc.brokenBy})` };
+    // Asked for by the request: the server's echo of Connection: close is only its agreement.
+    if (tc.clientSaidClose) return { reason: 'client-closed', detail: tc.clientSaidClose };
+    if (tc.serverSaidClose) return { reason: 'server-connection-close', detail: `server sent ${tc.serverSaidClose}` };
+    const idleMs = Math.round(at - tc.idleSince);
+    const hint = tc.keepAliveHint;
+    if (hint !== undefined && hint * 1000 - this.opts.keepAliveMarginMs <= 0 && tc.remoteEndedAt === undefined) {
+      return { reason: 'idle-timeout', detail: `server’s Keep-Alive: timeout=${hint} left no time to reuse it, so Wirelane closed it` };
+    }
+    if (tc.remoteEndedAt !== undefined) {
+      if (hint !== undefined && idleMs >= hint * 1000 - 250) {
+        return { reason: 'idle-timeout', detail: `server closed it after ${idleMs} ms idle (its Keep-Alive: timeout=${hint})` };
+      }
+      return { reason: 'server-closed', detail: `server closed it (FIN) after ${idleMs} ms idle` };
+    }
+    if (tc.inFlight === 0) {
+      const why = hint !== undefined ? `server’s Keep-Alive: timeout=${hint}` : 'no Keep-Alive hint from the server';
+      return { reason: 'idle-timeout', detail: `Wirelane closed it after ${idleMs} ms idle (${why})` };
+    }
+    return { reason: 'error', detail: 'closed while a request was in flight' };
+  }
+
+  private finish(tc: TrackedConnection): void {
+    if (tc.closed) return;
+    tc.closed = true;
+    const at = now();
+    const { reason, detail } = this.closeReasonOf(tc, at);
+    tc.conn.closedAt = at;
+    tc.conn.closeReason = reason;
+    tc.conn.closeDetail = detail;
+    this.live.delete(tc);
+    const slot = tc.slot;
+    if (slot.current === tc) slot.current = undefined;
+    if (slot.connecting === tc) slot.connecting = undefined;
+    slot.last = tc;
+    this.opts.recorder.updateConnection(tc.conn.id, {});
+    tc.resolveClosed();
+  }
+
+  /** Unsubscribes; call after every socket is closed. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const [name, fn] of this.handlers) diagnosticsChannel.unsubscribe(name, fn);
+  }
+}
+
+export { now as trackerNow };
