@@ -1,0 +1,135 @@
+// Diagnostics on open and on every change: parser problems plus the resolver's (unresolved
+// variables, missing files, not-supported notes). Runs are debounced per document; a run whose
+// document changed while it worked is dropped (superseded) instead of publishing stale results.
+import { getHeapStatistics } from 'node:v8';
+import { DiagnosticSeverity, type Connection, type Diagnostic } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { ParseDiagnostic, Severity } from '../core/httpfile/ast';
+import type { ResolveContext } from '../core/variables';
+import type { Analyses } from './analysis';
+import type { Logger } from './safe';
+import { VariableDiagnosticsCache } from './variableCache';
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function toLspDiagnostic(d: ParseDiagnostic): Diagnostic {
+  return { range: d.range, severity: SEVERITY[d.severity] ?? DiagnosticSeverity.Error, code: d.code, source: 'wirelane', message: d.message };
+}
+
+export interface DiagnosticsDeps {
+  connection: Connection;
+  analyses: Analyses;
+  log: Logger;
+  document(uri: string): TextDocument | undefined;
+  resolveContext(uri: string): ResolveContext;
+  /** Changes whenever something outside the text and the env files changed (named responses). */
+  contextVersion(uri: string): string;
+  /** When set, each run reports how long parsing and resolving took (benchmarks). */
+  trace?(message: string): void;
+}
+
+export class DiagnosticsScheduler {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Bumped per schedule: a run compares its ticket with the latest before publishing. */
+  private readonly tickets = new Map<string, number>();
+  private readonly caches = new Map<string, VariableDiagnosticsCache>();
+  private readonly lastStart = new Map<string, number>();
+  /** For benchmarks and tests: how many runs were dropped because the document changed under them. */
+  superseded = 0;
+
+  constructor(
+    private readonly deps: DiagnosticsDeps,
+    public delayMs: number,
+  ) {}
+
+  /**
+   * Leading-edge debounce: the first change after a quiet spell is checked at once (a keystroke
+   * gets its diagnostics without waiting); changes that follow within `delayMs` of a run or of
+   * each other are coalesced into one trailing run.
+   */
+  schedule(uri: string, delayMs = this.delayMs): void {
+    const ticket = (this.tickets.get(uri) ?? 0) + 1;
+    this.tickets.set(uri, ticket);
+    const pending = this.timers.get(uri);
+    if (pending) clearTimeout(pending);
+    const quiet = performance.now() - (this.lastStart.get(uri) ?? Number.NEGATIVE_INFINITY) >= this.delayMs;
+    const wait = !pending && quiet ? 0 : delayMs;
+    this.timers.set(
+      uri,
+      setTimeout(() => {
+        this.timers.delete(uri);
+        void this.run(uri, ticket);
+      }, wait),
+    );
+  }
+
+  cancel(uri: string): void {
+    const old = this.timers.get(uri);
+    if (old) clearTimeout(old);
+    this.timers.delete(uri);
+    this.tickets.set(uri, (this.tickets.get(uri) ?? 0) + 1);
+    this.caches.delete(uri);
+    this.lastStart.delete(uri);
+  }
+
+  /** Files on disk changed (env files, `.env`, `< file` targets): resolve every request again. */
+  resetCaches(): void {
+    for (const c of this.caches.values()) c.reset();
+  }
+
+  /** Requests re-resolved by the last run for `uri` (tests, benchmarks). */
+  lastResolved(uri: string): number | undefined {
+    return this.caches.get(uri)?.lastResolved;
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private current(uri: string, ticket: number): boolean {
+    return this.tickets.get(uri) === ticket;
+  }
+
+  private async run(uri: string, ticket: number): Promise<void> {
+    const { analyses, connection, log } = this.deps;
+    this.lastStart.set(uri, performance.now());
+    try {
+      const doc = this.deps.document(uri);
+      if (!doc) return;
+      const t0 = performance.now();
+      const analysis = analyses.get(doc);
+      const t1 = performance.now();
+      // Let a newer didChange that arrived during the parse be handled before the resolver pass:
+      // the reader queues it with setImmediate during the poll phase, so it runs before our second turn.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!this.current(uri, ticket) || this.deps.document(uri)?.version !== analysis.version) {
+        this.superseded++;
+        return;
+      }
+      let cache = this.caches.get(uri);
+      if (!cache) {
+        cache = new VariableDiagnosticsCache();
+        this.caches.set(uri, cache);
+      }
+      const t2 = performance.now();
+      const problems = [...analysis.file.diagnostics, ...cache.compute(analysis.file, this.deps.resolveContext(uri), this.deps.contextVersion(uri))];
+      const t3 = performance.now();
+      if (!this.current(uri, ticket)) {
+        this.superseded++;
+        return;
+      }
+      // Traced before publishing, so a client sees the timing before the diagnostics it explains.
+      this.deps.trace?.(`diagnostics v${analysis.version}: parse ${(t1 - t0).toFixed(1)} ms, resolve ${(t3 - t2).toFixed(1)} ms (${cache.lastResolved} requests re-resolved), heap ${(getHeapStatistics().used_heap_size / 1048576).toFixed(1)} MB`);
+      await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: problems.map(toLspDiagnostic) });
+    } catch (err) {
+      log.error(`diagnostics for ${uri} failed: ${err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err)}`);
+    }
+  }
+}
