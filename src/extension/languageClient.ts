@@ -1,0 +1,18 @@
+// Starts the Wirelane language server (dist/server.js, over IPC) and shows its log in the "Wirelane" output.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+export function createLanguageClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): LanguageClient {
+  const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ language: 'http' }],
+    outputChannel: log,
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{http-client.env.json,http-client.private.env.json,.env}') },
+    initializationOptions: { environment: vscode.workspace.getConfiguration('wirelane').get<string>('environment') || null },
+  };
+  return new LanguageClient('wirelane', 'Wirelane Language Server', serverOptions, clientOptions);
+}

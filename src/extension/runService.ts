@@ -1,0 +1,416 @@
+// Sends what the person asked for and routes the results to the views. Runner placement: the
+// runner (undici, ws, bundled into dist/extension.js) runs here, in the extension host. VS Code's
+// proxy support patches node:http/https and global fetch; undici's own Client/Pool do not go
+// through either, and the integration suite proves it against a server's view of its sockets.
+//
+// Single sends (Send Request, Send with New Connection, Connect WebSocket) share one long-lived
+// "interactive" engine and run, so a second click reuses the first click's connection — the point
+// of the product. Send All and Compare are runs of their own, through runFile like `wirelane run`.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { formatError, WlError, type ErrorInfo } from '../core/errors';
+import { parseHttpFile } from '../core/httpfile/index';
+import type { HttpFile } from '../core/httpfile/ast';
+import type { ResolvedRequest } from '../core/request';
+import type { ConnectionMode, Exchange } from '../core/timeline/model';
+import { RunRecorder } from '../core/timeline/recorder';
+import { resolveRegion, type NamedExchange, type ResolveContext } from '../core/variables/index';
+import { runFile, type FileRunResult } from '../runner/fileRunner';
+import { HttpEngine, type SendResult } from '../runner/http/engine';
+import { openWebSocket, type WsSessionHandle } from '../runner/ws/session';
+import type { Recording } from './recording';
+import type { ResponseDocuments } from './responseView';
+import type { WirelaneSettings } from './settings';
+import type { TimelinePanel } from './timelinePanel';
+
+export interface SendOutcome {
+  exchange?: Exchange;
+  error?: ErrorInfo;
+  document?: vscode.TextDocument;
+}
+
+export interface RunServiceDeps {
+  log: vscode.LogOutputChannel;
+  timeline: TimelinePanel;
+  responses: ResponseDocuments;
+  recording: Recording;
+  settings: () => WirelaneSettings;
+  /** Tell the language server a named request has a response (chained references, hovers). */
+  namedResponse: (uri: string, name: string, exchange: NamedExchange) => void;
+  /** Every user-facing message goes through here (the tests read them). */
+  notify: (level: 'info' | 'warning' | 'error', message: string, ...actions: string[]) => Thenable<string | undefined>;
+}
+
+interface Interactive {
+  engine: HttpEngine;
+  recorder: RunRecorder;
+  key: string;
+}
+
+const MAX_CHAIN_DEPTH = 8;
+
+export class RunService implements vscode.Disposable {
+  private interactive: Interactive | undefined;
+  private readonly running = new Set<AbortController>();
+  private readonly named = new Map<string, Map<string, NamedExchange>>();
+  private readonly sessions = new Set<WsSessionHandle>();
+  /** Latest finished Send All / Compare results, for the tests and Reveal. */
+  lastRun: FileRunResult | undefined;
+
+  constructor(private readonly deps: RunServiceDeps) {}
+
+  get isRunning(): boolean {
+    return this.running.size > 0;
+  }
+
+  /** Aborts every run in progress (Cancel command, progress Cancel button). */
+  cancelAll(): number {
+    const n = this.running.size;
+    for (const c of this.running) c.abort(new WlError('WL_CANCELLED', 'cancelled by the user', { phase: 'send' }));
+    return n;
+  }
+
+  private track<T>(title: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.running.add(controller);
+    void vscode.commands.executeCommand('setContext', 'wirelane.running', true);
+    return Promise.resolve(
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, token) => {
+        token.onCancellationRequested(() => controller.abort(new WlError('WL_CANCELLED', 'cancelled by the user', { phase: 'send' })));
+        return work(controller.signal);
+      }),
+    ).finally(() => {
+      this.running.delete(controller);
+      if (!this.running.size) void vscode.commands.executeCommand('setContext', 'wirelane.running', false);
+    });
+  }
+
+  private resolveContext(doc: vscode.TextDocument, s: WirelaneSettings): ResolveContext {
+    const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
+    return {
+      filePath: doc.uri.fsPath,
+      workspaceRoot: folder?.uri.fsPath ?? dirname(doc.uri.fsPath),
+      envName: s.environment,
+      readFile: (p) => {
+        try {
+          return readFileSync(p, 'utf8');
+        } catch {
+          return undefined;
+        }
+      },
+      fileExists: (p) => existsSync(p),
+      // An untrusted file must not pull the machine's environment variables into requests.
+      processEnv: vscode.workspace.isTrusted ? process.env : {},
+      named: this.namedFor(doc.uri),
+      extraEnv: s.restClientEnv,
+    };
+  }
+
+  private proxyWarned = false;
+
+  /** Wirelane connects directly (its timeline is about the sockets it opens): say so once when a proxy is configured. */
+  private warnProxy(s: WirelaneSettings): void {
+    if (!s.proxy || this.proxyWarned) return;
+    this.proxyWarned = true;
+    this.deps.log.warn(`A proxy is configured (${s.proxy}), but Wirelane sends requests directly, not through it.`);
+    void this.deps.notify('warning', `Wirelane: a proxy is configured (${s.proxy}); Wirelane does not use proxies yet and connects directly.`);
+  }
+
+  private namedFor(uri: vscode.Uri): Map<string, NamedExchange> {
+    let m = this.named.get(uri.toString());
+    if (!m) {
+      m = new Map();
+      this.named.set(uri.toString(), m);
+    }
+    return m;
+  }
+
+  private interactiveFor(s: WirelaneSettings): Interactive {
+    const key = JSON.stringify([s.mode, s.verifyTls, s.timeoutMs, s.bodyLimitBytes]);
+    if (this.interactive && this.interactive.key === key) return this.interactive;
+    if (this.interactive) void this.interactive.engine.close();
+    const recorder = new RunRecorder({ mode: s.mode, label: 'editor', environment: s.environment });
+    const engine = new HttpEngine({ recorder, mode: s.mode, insecure: !s.verifyTls, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes });
+    this.interactive = { engine, recorder, key };
+    this.deps.recording.attach(recorder);
+    return this.interactive;
+  }
+
+  /** Closes the editor's connections; the next send opens fresh ones (and a new timeline run). */
+  async resetInteractive(): Promise<void> {
+    const i = this.interactive;
+    this.interactive = undefined;
+    if (i) {
+      await i.engine.close();
+      i.recorder.finish();
+    }
+  }
+
+  private showInTimeline(recorders: RunRecorder[], title: string): void {
+    const feed = this.deps.timeline.feed;
+    if (recorders.length === 1 && feed.has(recorders[0])) return;
+    feed.reset(title);
+    for (const r of recorders) feed.attach(r);
+  }
+
+  /** The request region at a 0-based line, resolved (sending what it needs first). */
+  regionAt(file: HttpFile, line: number): number {
+    return file.regions.findIndex((r) => r.request && line >= r.range.start.line && line <= r.range.end.line);
+  }
+
+  /**
+   * The request region at a 0-based line, resolved with what is known now. `request` is missing
+   * when it refers to named responses not sent yet (`needs`): sending sends those first.
+   */
+  async resolveAt(doc: vscode.TextDocument, line: number): Promise<{ file: HttpFile; regionIndex: number; request?: ResolvedRequest; needs: string[] }> {
+    const file = parseHttpFile(doc.getText());
+    const regionIndex = this.regionAt(file, line);
+    if (regionIndex < 0) throw new WlError('WL_USAGE', 'There is no request at the cursor. Put the cursor inside a request (below its ###).', { source: { file: doc.uri.fsPath, line: line + 1 } });
+    const res = resolveRegion(file, regionIndex, this.resolveContext(doc, this.deps.settings()));
+    if (!res.request && !res.needs.length) {
+      const d = res.diagnostics.find((x) => x.severity === 'error') ?? res.diagnostics[0];
+      throw new WlError(d?.code ?? 'WL_RESOLVE', d?.message ?? 'This request could not be resolved.', { phase: 'resolve', source: { file: doc.uri.fsPath, line: (d?.range.start.line ?? line) + 1 } });
+    }
+    return { file, regionIndex, request: res.request, needs: res.needs };
+  }
+
+  /** Like resolveAt, but the request must be complete (Copy as cURL). */
+  async resolvedRequestAt(doc: vscode.TextDocument, line: number): Promise<ResolvedRequest> {
+    const r = await this.resolveAt(doc, line);
+    if (!r.request) throw new WlError('WL_VAR_UNRESOLVED', `This request uses the response of ${r.needs.map((n) => `'${n}'`).join(', ')}: send it first.`, { phase: 'resolve' });
+    return r.request;
+  }
+
+  private async confirmUntrusted(what: string): Promise<boolean> {
+    if (vscode.workspace.isTrusted) return true;
+    const ok = 'Send';
+    const answer = await vscode.window.showWarningMessage(`This workspace is not trusted. ${what}?`, { modal: true, detail: 'Requests from an untrusted .http file can reach any host your machine can reach and send local files as bodies.' }, ok);
+    return answer === ok;
+  }
+
+  /** Send Request / Send with New Connection: the request at `line`, in the editor's session. */
+  async sendAt(doc: vscode.TextDocument, line: number, opts: { newConnection?: boolean } = {}): Promise<SendOutcome> {
+    const s = this.deps.settings();
+    let resolved: Awaited<ReturnType<RunService['resolveAt']>>;
+    try {
+      resolved = await this.resolveAt(doc, line);
+    } catch (err) {
+      return this.failed(err, doc);
+    }
+    const { file, regionIndex } = resolved;
+    const node = file.regions[regionIndex].request!;
+    if (node.kind === 'websocket') return this.connectWebSocketAt(doc, line);
+    const what = resolved.request ? `${resolved.request.method} ${resolved.request.url}` : `${node.method} ${node.url.text}`.trim();
+    if (!(await this.confirmUntrusted(`Send ${what}${resolved.needs.length ? ` (and ${resolved.needs.join(', ')} first)` : ''}`))) return { error: { code: 'WL_CANCELLED', message: 'not sent: not confirmed' } };
+    this.warnProxy(s);
+    const session = this.interactiveFor(s);
+    this.showInTimeline([session.recorder], 'editor session');
+    const title = `Wirelane: ${what}`;
+    return this.track(title, async (signal) => {
+      const sent = await this.sendRegion(doc, file, regionIndex, session, signal, [], opts.newConnection ? 'new' : undefined);
+      if (sent.error && !sent.exchange) return this.failed(sent.error, doc);
+      const ex = sent.exchange!;
+      const connection = ex.connectionId ? session.recorder.connection(ex.connectionId) : undefined;
+      const document = await this.deps.responses.show({ exchange: ex, connection, body: sent.body, bodyFile: sent.bodyFile }, { reuseTab: s.reuseResponseTab });
+      const entry = this.deps.timeline.feed.entryIndex(ex);
+      if (entry !== undefined) this.deps.timeline.reveal(entry);
+      if (ex.error) this.reportError(ex.error);
+      return { exchange: ex, error: ex.error, document };
+    });
+  }
+
+  private async sendRegion(
+    doc: vscode.TextDocument,
+    file: HttpFile,
+    regionIndex: number,
+    session: Interactive,
+    signal: AbortSignal,
+    chain: number[],
+    directive?: 'new',
+  ): Promise<Partial<SendResult> & { error?: ErrorInfo }> {
+    const ctx = this.resolveContext(doc, this.deps.settings());
+    let res = resolveRegion(file, regionIndex, ctx);
+    // Chaining: send the named requests this one refers to first (bounded, no cycles).
+    for (let round = 0; res.needs.length && round < MAX_CHAIN_DEPTH; round++) {
+      for (const need of res.needs) {
+        if (ctx.named.has(need)) continue;
+        const j = file.regions.findIndex((r) => r.request && (r.name === need || (!r.name && r.title === need)));
+        if (j < 0 || j === regionIndex || chain.includes(j) || chain.length >= MAX_CHAIN_DEPTH) {
+          const err = { code: 'WL_VAR_UNRESOLVED', message: j < 0 ? `no request named '${need}' to send first` : `'${need}' depends on this request (a cycle)`, phase: 'resolve' as const };
+          return { error: err };
+        }
+        const first = await this.sendRegion(doc, file, j, session, signal, [...chain, regionIndex]);
+        if (first.error && !first.exchange) return first;
+      }
+      res = resolveRegion(file, regionIndex, ctx);
+      if (res.needs.some((n) => !ctx.named.has(n))) break;
+    }
+    const req = res.request;
+    if (!req) {
+      const d = res.diagnostics.find((x) => x.severity === 'error') ?? res.diagnostics[0];
+      return { error: { code: d?.code ?? 'WL_RESOLVE', message: d?.message ?? 'could not be resolved', phase: 'resolve', source: { file: doc.uri.fsPath, line: (d?.range.start.line ?? 0) + 1 } } };
+    }
+    if (directive) req.connection = directive;
+    this.deps.recording.addSecrets(req.secrets);
+    const sent = await session.engine.send(req, { signal });
+    const ex = sent.exchange;
+    if (req.name && ex.response && !ex.error) {
+      const named: NamedExchange = {
+        request: { url: ex.request.url, method: req.method, headers: ex.request.headers, body: req.body?.kind === 'bytes' ? Buffer.from(req.body.data).toString('utf8') : undefined },
+        response: { status: ex.response.status, headers: ex.response.headers, body: sent.body?.toString('utf8') ?? ex.response.body?.text },
+      };
+      ctx.named.set(req.name, named);
+      this.deps.namedResponse(doc.uri.toString(), req.name, named);
+    }
+    return sent;
+  }
+
+  /** Send All in File: one run through runFile (the same code as `wirelane run`). */
+  async sendAll(doc: vscode.TextDocument, mode?: ConnectionMode): Promise<FileRunResult | undefined> {
+    const s = this.deps.settings();
+    if (!(await this.confirmUntrusted(`Send every request in ${vscode.workspace.asRelativePath(doc.uri)}`))) return undefined;
+    this.warnProxy(s);
+    const m = mode ?? s.mode;
+    const recorder = new RunRecorder({ mode: m, environment: s.environment, file: vscode.workspace.asRelativePath(doc.uri) });
+    this.showInTimeline([recorder], `${vscode.workspace.asRelativePath(doc.uri)} · ${m}`);
+    this.deps.timeline.show();
+    this.deps.recording.attach(recorder);
+    const result = await this.track(`Wirelane: sending ${vscode.workspace.asRelativePath(doc.uri)}`, (signal) =>
+      runFile({
+        file: doc.uri.fsPath,
+        text: doc.getText(),
+        envName: s.environment,
+        mode: m,
+        insecure: !s.verifyTls,
+        timeoutMs: s.timeoutMs,
+        bodyLimitBytes: s.bodyLimitBytes,
+        signal,
+        recorder,
+        workspaceRoot: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath,
+        processEnv: vscode.workspace.isTrusted ? process.env : {},
+        extraEnv: s.restClientEnv,
+        onEvent: (e) => {
+          if (e.type === 'resolved') this.deps.recording.addSecrets(e.request.secrets);
+        },
+      }).catch((err) => {
+        this.failed(err, doc);
+        return undefined;
+      }),
+    );
+    if (!result) return undefined;
+    this.lastRun = result;
+    for (const r of result.results) {
+      if (r.name && r.exchange?.response && !r.error) {
+        this.deps.namedResponse(doc.uri.toString(), r.name, {
+          request: { url: r.exchange.request.url, method: r.exchange.request.method, headers: r.exchange.request.headers },
+          response: { status: r.exchange.response.status, headers: r.exchange.response.headers, body: r.body?.toString('utf8') },
+        });
+      }
+    }
+    const conns = result.run.connections.length;
+    const errors = [...result.results.filter((r) => r.error).map((r) => r.error!), ...result.skipped.map((x) => x.error)];
+    const summary = `${result.results.length} request(s) on ${conns} connection(s) (${m})`;
+    if (errors.length) this.reportError(errors[0], `${summary}; ${errors.length} failed. First: `);
+    else void this.deps.notify('info', `Wirelane: ${summary}.`);
+    return result;
+  }
+
+  /** Compare Modes: the same file in each mode, drawn side by side in the timeline. */
+  async compare(doc: vscode.TextDocument): Promise<FileRunResult[]> {
+    const s = this.deps.settings();
+    if (!(await this.confirmUntrusted(`Send every request in ${vscode.workspace.asRelativePath(doc.uri)} once per mode (${s.compareModes.join(', ')})`))) return [];
+    const recorders = s.compareModes.map((mode) => new RunRecorder({ mode, idPrefix: `${mode}/`, label: mode, environment: s.environment, file: vscode.workspace.asRelativePath(doc.uri) }));
+    this.showInTimeline(recorders, `compare ${vscode.workspace.asRelativePath(doc.uri)}`);
+    this.deps.timeline.show();
+    const results: FileRunResult[] = [];
+    await this.track('Wirelane: comparing connection modes', async (signal) => {
+      for (let i = 0; i < recorders.length && !signal.aborted; i++) {
+        this.deps.recording.attach(recorders[i]);
+        try {
+          results.push(
+            await runFile({ file: doc.uri.fsPath, text: doc.getText(), envName: s.environment, mode: s.compareModes[i], insecure: !s.verifyTls, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, signal, recorder: recorders[i], processEnv: vscode.workspace.isTrusted ? process.env : {}, extraEnv: s.restClientEnv }),
+          );
+        } catch (err) {
+          this.failed(err, doc);
+          break;
+        }
+      }
+    });
+    const rows = results.map((r) => {
+      const total = (r.run.endedAt ?? r.run.startedAt) - r.run.startedAt;
+      const handshakes = r.run.connections.filter((c) => c.connectedAt !== undefined).length;
+      return `| ${r.run.mode} | ${r.results.length} | ${r.run.connections.length} | ${handshakes} | ${total.toFixed(0)} ms |`;
+    });
+    const table = ['| mode | requests | connections | handshakes | total |', '|---|---|---|---|---|', ...rows].join('\n');
+    await this.deps.responses.showText(`compare-${Date.now()}.md`, 'markdown', `# Compare: ${vscode.workspace.asRelativePath(doc.uri)}\n\n${table}\n`);
+    return results;
+  }
+
+  /** Connect WebSocket: opens the session at the cursor and runs its script; the session view takes over. */
+  async connectWebSocketAt(doc: vscode.TextDocument, line: number): Promise<SendOutcome & { handle?: WsSessionHandle }> {
+    const s = this.deps.settings();
+    let req: ResolvedRequest;
+    try {
+      req = await this.resolvedRequestAt(doc, line);
+    } catch (err) {
+      return this.failed(err, doc);
+    }
+    if (req.kind !== 'websocket') return this.failed(new WlError('WL_USAGE', 'The request at the cursor is not a WEBSOCKET request.'), doc);
+    if (!(await this.confirmUntrusted(`Open a WebSocket to ${req.url}`))) return { error: { code: 'WL_CANCELLED', message: 'not confirmed' } };
+    const session = this.interactiveFor(s);
+    this.showInTimeline([session.recorder], 'editor session');
+    this.deps.recording.addSecrets(req.secrets);
+    return this.track(`Wirelane: WebSocket ${req.url}`, async (signal) => {
+      let handle: WsSessionHandle;
+      try {
+        // The session outlives this progress notification: only the handshake and the script are cancellable here.
+        handle = await openWebSocket(req, { recorder: session.recorder, insecure: !s.verifyTls || req.insecure, timeoutMs: req.timeoutMs ?? s.timeoutMs });
+      } catch (err) {
+        return this.failed(err, doc);
+      }
+      this.sessions.add(handle);
+      void handle.closed.finally(() => this.sessions.delete(handle));
+      const onAbort = () => void handle.close(1000, 'cancelled');
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        if (req.wsSteps.length) await handle.runScript(req.wsSteps);
+      } catch (err) {
+        const info = err instanceof WlError ? err.toInfo() : { code: 'WL_INTERNAL', message: String(err) };
+        this.reportError(info);
+        return { exchange: handle.exchange, error: info, handle };
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+      return { exchange: handle.exchange, handle };
+    });
+  }
+
+  private failed(err: unknown, doc?: vscode.TextDocument): SendOutcome {
+    const info: ErrorInfo =
+      err instanceof WlError ? err.toInfo() : typeof err === 'object' && err && 'code' in err && 'message' in err ? (err as ErrorInfo) : { code: 'WL_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+    if (!info.source && doc) info.source = { file: doc.uri.fsPath, line: 0 };
+    this.reportError(info);
+    return { error: info };
+  }
+
+  private reportError(info: ErrorInfo, prefix = ''): void {
+    const shown = info.source ? { ...info, source: { file: vscode.workspace.asRelativePath(info.source.file), line: info.source.line } } : info;
+    if (shown.source && shown.source.line <= 0) delete shown.source;
+    this.deps.log.error(`${prefix}${formatError(shown)}`);
+    if (info.code === 'WL_CANCELLED') {
+      void this.deps.notify('info', `Wirelane: ${prefix}${info.message}`);
+      return;
+    }
+    void this.deps.notify('error', `Wirelane: ${prefix}${formatError(shown)}`, 'Open Timeline', 'Show Log').then((a) => {
+      if (a === 'Open Timeline') this.deps.timeline.show(false);
+      if (a === 'Show Log') this.deps.log.show(true);
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.cancelAll();
+    for (const h of this.sessions) await h.close(1001, 'VS Code is closing').catch(() => undefined);
+    await this.resetInteractive();
+  }
+}
