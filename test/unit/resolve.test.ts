@@ -381,3 +381,8 @@ test('property: resolving any region of random or mutated input never throws; ra
     { numRuns: 300 },
   );
 });
+
+test('{{%x}} of a value with a lone surrogate is sent with U+FFFD, not a URIError', () => {
+  const r = resolveText('@x = a\ud800b\nGET http://example.test/{{%x}}\n');
+  assert.equal(r.request?.url, 'http://example.test/a%EF%BF%BDb');
+});

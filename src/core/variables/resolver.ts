@@ -114,7 +114,7 @@ export class VariableResolver {
         complete = false;
         out += f.raw;
       } else {
-        const encoded = f.encode ? encodeURIComponent(v) : v;
+        const encoded = f.encode ? percentEncode(v) : v;
         if (encoded !== v) this.addEncodedSecrets(encoded);
         out += encoded;
       }
@@ -126,7 +126,7 @@ export class VariableResolver {
   /** A secret sent percent-encoded must be redacted in that form too. */
   private addEncodedSecrets(encoded: string): void {
     for (const secret of [...this.secrets]) {
-      const e = encodeURIComponent(secret);
+      const e = percentEncode(secret);
       if (e !== secret && encoded.includes(e)) this.secrets.add(e);
     }
   }
@@ -302,4 +302,11 @@ function rangeAt(t: Text, f: FoundRef): Range {
     return lines === 0 ? { line: t.range.start.line, character: t.range.start.character + offset } : { line: t.range.start.line + lines, character: offset - nl - 1 };
   };
   return { start: pos(f.start), end: pos(f.end) };
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** encodeURIComponent throws on a lone surrogate (possible in any text a user pastes); send U+FFFD instead. */
+function percentEncode(v: string): string {
+  return encodeURIComponent(v.replace(LONE_SURROGATE, '\uFFFD'));
 }
