@@ -68,7 +68,9 @@ test('malformed status line → WL_PROTOCOL (wait)', async () => {
 });
 
 test('server never answers → WL_TIMEOUT (wait), Wirelane closes that connection', async () => {
-  const run = await faultThenOk('/never', 'WL_TIMEOUT', 'wait', { timeoutMs: 300 });
+  // 1.5 s, not less: on a starved event loop the timer can fire before the connect callback runs,
+  // and the engine then truthfully reports the connect phase.
+  const run = await faultThenOk('/never', 'WL_TIMEOUT', 'wait', { timeoutMs: 1500 });
   assert.match(run.connections[0].closeDetail ?? '', /WL_TIMEOUT/);
 });
 
