@@ -46,6 +46,8 @@ interface FrameLog {
 }
 
 const CHUNK = 512;
+/** Longest wait between two flushes, whatever a flush costs (test/system/crash.test.ts). */
+const MAX_SPACING_MS = 400;
 
 export class HarFileWriter {
   readonly path: string;
@@ -183,8 +185,10 @@ export class HarFileWriter {
       return;
     }
     if (this.timer) return;
-    // Spacing grows with the cost of a flush: at most ~10% of the time goes to rewriting.
-    const interval = Math.max(this.throttleMs, this.lastFlushCostMs * 9);
+    // Spacing grows with the cost of a flush: at most ~10% of the time goes to rewriting; but
+    // never past MAX_SPACING_MS, or one slow flush (a busy disk) would leave the file seconds
+    // behind and break the promise that a killed run keeps everything older than a second.
+    const interval = Math.min(MAX_SPACING_MS, Math.max(this.throttleMs, this.lastFlushCostMs * 9));
     const wait = Math.max(0, this.lastFlushAt + interval - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
