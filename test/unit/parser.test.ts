@@ -379,3 +379,14 @@ test('HTML and XML bodies are not file references', () => {
   assert.deepEqual(req(f).body!.parts.map((p) => p.kind), ['text', 'file']);
   assert.deepEqual(errors(parseHttpFile('POST http://a/\n\n<\n')).map((d) => d.code), ['WL_PARSE_FILE_PATH']);
 });
+
+test('incremental parse after deleting the first line and inserting a line equals a full parse', () => {
+  // Seen once in the language server: `@api` landed on line 2 instead of line 0.
+  const t0 = '@host = localhost:8080\n@api = http://{{host}}/v1\n\n### login\nPOST {{api}}/login\n\n{"u": 1}\n\n### list\nGET {{api}}/items\n';
+  const t1 = t0.split('\n').slice(1).join('\n');
+  const t2 = t1.replace('{"u": 1}\n', '{"u": 1}\n}}\n');
+  const p = createIncrementalParser();
+  p.parse(t0);
+  p.parse(t1);
+  assert.equal(JSON.stringify(p.parse(t2)), JSON.stringify(parseHttpFile(t2)));
+});

@@ -36,6 +36,7 @@ import type {
   Header,
   HttpFile,
   ParseDiagnostic,
+  Position,
   Range,
   Region,
   RequestNode,
@@ -46,12 +47,46 @@ import type {
 } from './ast';
 import { scanVariables } from './varRefs';
 
-export function rangeOf(l1: number, c1: number, l2: number, c2: number): Range {
-  return { start: { line: l1, character: c1 }, end: { line: l2, character: c2 } };
+// Positions are most of the AST (a 10,000-request file has ~240,000) and every object it holds is
+// work for the garbage collector on each full parse. Within one region, equal positions on a line
+// are one shared object (a header's range and its name's range start at the same one). Nothing may
+// mutate a position except the incremental parser's shift, which moves each distinct one once.
+let posLine = -1;
+let posCount = 0;
+/** Added to every line: a region split into lines of its own is parsed where it stands in the file. */
+let posBase = 0;
+const POS_SLOTS = 16;
+const posSeen: Position[] = new Array<Position>(POS_SLOTS);
+
+/** Forgets the shared positions: each region parse owns its own (regions move independently). */
+function resetPositions(base: number): void {
+  posLine = -1;
+  posCount = 0;
+  posBase = base;
 }
 
+function pos(line: number, character: number): Position {
+  if (line === posLine) {
+    for (let i = 0; i < posCount; i++) {
+      const p = posSeen[i];
+      if (p.character === character) return p;
+    }
+  } else {
+    posLine = line;
+    posCount = 0;
+  }
+  const p: Position = { line: line + posBase, character };
+  if (posCount < POS_SLOTS) posSeen[posCount++] = p;
+  return p;
+}
+
+export function rangeOf(l1: number, c1: number, l2: number, c2: number): Range {
+  return { start: pos(l1, c1), end: pos(l2, c2) };
+}
+
+/** A range of its own (for diagnostics built outside a region parse). */
 function copyRange(r: Range): Range {
-  return rangeOf(r.start.line, r.start.character, r.end.line, r.end.character);
+  return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
 }
 
 /** Lines without their terminators (LF, CRLF or a lone CR, as LSP counts them). */
@@ -85,6 +120,12 @@ export function regionBounds(lines: string[]): Array<[number, number, boolean]> 
   let sep = false;
   let preambleHasText = false;
   for (let l = 0; l < lines.length; l++) {
+    const c = lines[l].charCodeAt(0);
+    // Most lines start with neither `#` nor a blank: one look decides them.
+    if (c !== 35 && !isWs(c)) {
+      if (!sep && !preambleHasText && lines[l].length > 0) preambleHasText = true;
+      continue;
+    }
     if (isSeparator(lines[l])) {
       if (sep || preambleHasText) out.push([start, l, sep]);
       start = l;
@@ -97,6 +138,68 @@ export function regionBounds(lines: string[]): Array<[number, number, boolean]> 
   return out;
 }
 
+function isBlankChar(c: number): boolean {
+  return c === 32 || c === 9 || c === 0xfeff || c === 0xa0 || c === 0x3000 || c === 11 || c === 12 || c === 13;
+}
+
+/** The regions of a text: each one's text without the line break that ends it (its cache key), first line and separator. */
+export interface Scan {
+  keys: string[];
+  startLines: number[];
+  seps: boolean[];
+  lineCount: number;
+}
+
+/** Region boundaries straight from the text; undefined when it has lone CRs (then lines are split first). */
+export function scanRegions(text: string): Scan | undefined {
+  if (text.indexOf('\r') >= 0 && /\r(?!\n)/.test(text)) return undefined;
+  const out: Scan = { keys: [], startLines: [], seps: [], lineCount: 0 };
+  const n = text.length;
+  const push = (from: number, to: number, line: number, sep: boolean): void => {
+    // Without the line break that ends it, so a region's key is its lines whether or not it is last.
+    let end = to;
+    if (end < n) end -= text.charCodeAt(end - 2) === 13 ? 2 : 1;
+    out.keys.push(text.slice(from, end));
+    out.startLines.push(line);
+    out.seps.push(sep);
+  };
+  let line = 0;
+  let pos = 0;
+  let start = 0;
+  let startLine = 0;
+  let sep = false;
+  let preambleHasText = false;
+  // Bounded: pos strictly increases each turn, or the loop breaks.
+  for (;;) {
+    const c = text.charCodeAt(pos);
+    // Most lines start with neither a blank nor `#`: one look decides them.
+    if (c === 35 || isBlankChar(c)) {
+      // As isSeparator: only spaces, tabs and a BOM may stand before `###`.
+      let i = pos;
+      while (i < n && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 0xfeff)) i++;
+      if (text.charCodeAt(i) === 35 && text.charCodeAt(i + 1) === 35 && text.charCodeAt(i + 2) === 35) {
+        if (sep || preambleHasText) push(start, pos, startLine, sep);
+        start = pos;
+        startLine = line;
+        sep = true;
+      } else if (!sep && !preambleHasText) {
+        // As leadOf: text is anything but isWs blanks (and the CR of a CRLF).
+        while (i < n && isBlankChar(text.charCodeAt(i))) i++;
+        if (i < n && text.charCodeAt(i) !== 10) preambleHasText = true;
+      }
+    } else if (!sep && pos < n && c !== 10) {
+      preambleHasText = true;
+    }
+    const nl = text.indexOf('\n', pos);
+    if (nl < 0) break;
+    pos = nl + 1;
+    line++;
+  }
+  if (sep || preambleHasText) push(start, n, startLine, sep);
+  out.lineCount = line + 1;
+  return out;
+}
+
 /** The parse of one region; cached by the incremental parser, keyed by the region's text. */
 export interface RegionParse {
   region: Region;
@@ -105,6 +208,12 @@ export interface RegionParse {
   carry: Directive[];
   /** The line the region started on when its ranges were computed. */
   baseLine: number;
+  /** Every distinct position of the parse (region, carry, diagnostics), gathered when it first moves. */
+  positions?: Position[];
+  /** The region defines `@host`: path-only requests anywhere in the file are fine. */
+  hostVariable: boolean;
+  /** The request is path-only (`GET /x`) without a `Host:` header: an error unless some region defines `@host`. */
+  needsHost: boolean;
 }
 
 const KNOWN_METHODS = new Set([
@@ -120,7 +229,7 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.\-]*:\/\//;
 const URL_ONLY = /^(?:[A-Za-z][A-Za-z0-9+.\-]*:\/\/\S|localhost(?:[:/?#]|$)|\d{1,3}(?:\.\d{1,3}){3}(?:[:/?#]|$)|\[[0-9A-Fa-f:.]+\]|\{\{)/;
 // After a custom (unknown) method, a target must look like one too: `TODO fix this` is prose.
 const TARGET = /^(?:\/|\*$|\*\s|\{\{|\[|[A-Za-z][A-Za-z0-9+.\-]*:\/\/|localhost\b|\d{1,3}(?:\.\d{1,3}){3}|[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:[/?#\s]|$)|[\w-]+:\d+(?:[/?#\s]|$))/;
-const METHOD_LINE = /^([A-Za-z][A-Za-z0-9_\-]*)([ \t]+)(\S.*)$/;
+// Matched by hand in methodLineBlanks (kept here as its definition): /^([A-Za-z][A-Za-z0-9_\-]*)([ \t]+)(\S.*)$/
 const VERSION_SUFFIX = /[ \t]+HTTP\/(\d+(?:\.\d+)?)[ \t]*$/i;
 const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIRECTIVE = /^(\s*)(?:#|\/\/)\s*@([A-Za-z][\w.\-]*)(.*)$/;
@@ -169,6 +278,27 @@ export function endOf(line: string): number {
   return i;
 }
 
+/** What String.prototype.trim removes (WhiteSpace and LineTerminator), so hand-made trims agree with it. */
+function isJsWs(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** line.length - line.trimStart().length, without the copy. */
+function jsLeadOf(line: string): number {
+  let i = 0;
+  while (i < line.length && isJsWs(line.charCodeAt(i))) i++;
+  return i;
+}
+
+/** line.trimEnd().length, without the copy. */
+function jsEndOf(line: string): number {
+  let i = line.length;
+  while (i > 0 && isJsWs(line.charCodeAt(i - 1))) i--;
+  return i;
+}
+
 function lineRange(ctx: Ctx, l: number): Range {
   const line = ctx.lines[l];
   return rangeOf(l, leadOf(line), l, endOf(line));
@@ -189,7 +319,7 @@ function makeText(ctx: Ctx, first: number, last: number, trimFirstLead = false):
     const line = ctx.lines[first];
     return inlineText(ctx, first, trimFirstLead ? leadOf(line) : 0, line.length);
   }
-  const variables: VariableRef[] = [];
+  const mark = VARS.length;
   const parts: string[] = [];
   let startCol = 0;
   for (let l = first; l <= last; l++) {
@@ -200,9 +330,9 @@ function makeText(ctx: Ctx, first: number, last: number, trimFirstLead = false):
       startCol = from;
     }
     parts.push(from ? line.slice(from) : line);
-    if (line.indexOf('{{', from) >= 0) scanVariables(line, l, from, line.length, variables, ctx.diags);
+    if (line.indexOf('{{', from) >= 0) scanVariables(line, l, from, line.length, VARS, ctx.diags, pos);
   }
-  return { text: parts.join('\n'), range: rangeOf(first, startCol, last, ctx.lines[last].length), variables };
+  return { text: parts.join('\n'), range: rangeOf(first, startCol, last, ctx.lines[last].length), variables: takeSince(VARS, mark) };
 }
 
 /** Text on one line between two columns. */
@@ -210,11 +340,13 @@ function inlineText(ctx: Ctx, l: number, from: number, to: number): Text {
   const line = ctx.lines[l];
   let variables: VariableRef[] = NO_VARIABLES;
   const open = line.indexOf('{{', from);
+  const range = rangeOf(l, from, l, to);
   if (open >= 0 && open < to) {
-    variables = [];
-    scanVariables(line, l, from, to, variables, ctx.diags);
+    const mark = VARS.length;
+    scanVariables(line, l, from, to, VARS, ctx.diags, pos);
+    variables = takeSince(VARS, mark);
   }
-  return { text: line.slice(from, to), range: rangeOf(l, from, l, to), variables };
+  return { text: line.slice(from, to), range, variables };
 }
 
 // Empty lists are one shared frozen array: a 10,000-request file has ~100,000 of them, and every
@@ -231,10 +363,47 @@ function own<T>(a: T[]): T[] {
   return (a as unknown) === EMPTY ? [] : a;
 }
 
+// The most numerous lists (variable references, headers) are collected at the end of a reused
+// scratch array and copied out at their exact size, so they leave no garbage either. The scratch
+// arrays keep a base of placeholders: truncating back to it never shrinks their storage.
+const SCRATCH_BASE = 64;
+const VARS: VariableRef[] = new Array<VariableRef>(SCRATCH_BASE).fill(undefined as unknown as VariableRef);
+const HEADERS: Header[] = new Array<Header>(SCRATCH_BASE).fill(undefined as unknown as Header);
+
+/** The items pushed onto `scratch` since it had length `mark`, as a list of their own; truncates back to `mark`. */
+function takeSince<T>(scratch: T[], mark: number): T[] {
+  if (scratch.length === mark) return none();
+  const out = scratch.slice(mark);
+  scratch.length = mark;
+  return out;
+}
+
+/**
+ * The list to keep in the AST: the shared empty list, or an exact-size copy. A list grown by push
+ * keeps spare room (17 slots for one element); the copy is young garbage, the spare room would be
+ * old and copied by every garbage collection that moves the AST.
+ */
+function fit<T>(a: T[]): T[] {
+  return a.length === 0 ? none() : a.slice();
+}
+
 function parseTitle(line: string): string | undefined {
   // `### login`, `###login`, `### ==== Users ====`, `### ── Section ──`, `### Title ###`, `#########`
-  const t = line.trim().replace(/^#+/, '').replace(/#+$/, '').trim();
-  if (/^[\w ()'",]*$/.test(t)) return t.length > 0 ? t : undefined;
+  // The bounds of line.trim().replace(/^#+/, '').replace(/#+$/, '').trim(), found without copies.
+  let i = jsLeadOf(line);
+  let j = jsEndOf(line);
+  while (i < j && line.charCodeAt(i) === 35) i++;
+  while (j > i && line.charCodeAt(j - 1) === 35) j--;
+  while (i < j && isJsWs(line.charCodeAt(i))) i++;
+  while (j > i && isJsWs(line.charCodeAt(j - 1))) j--;
+  let plain = true;
+  for (let k = i; k < j && plain; k++) {
+    const c = line.charCodeAt(k);
+    // [\w ()'",]
+    plain = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 32 || c === 40 || c === 41 || c === 39 || c === 34 || c === 44;
+  }
+  if (plain) return j > i ? line.slice(i, j) : undefined;
+  const t = line.slice(i, j);
   const cleaned = t.replace(/^[\s=\-–—_*~+─━═│┃|<>.:·•#]+/u, '').replace(/[\s=\-–—_*~+─━═│┃|<>.:·•#]+$/u, '').trim();
   return cleaned.length > 0 ? cleaned : undefined;
 }
@@ -347,6 +516,11 @@ interface RequestLine {
 /** Splits a trailing ` HTTP/1.1` off [from, to) of line l. Returns the new `to`. */
 function stripVersion(ctx: Ctx, l: number, from: number, to: number, into: RequestLine): number {
   const line = ctx.lines[l];
+  // VERSION_SUFFIX ends in a digit and optional spaces or tabs: most lines are out at a glance.
+  let last = to - 1;
+  while (last >= from && (line.charCodeAt(last) === 32 || line.charCodeAt(last) === 9)) last--;
+  const d = line.charCodeAt(last);
+  if (last < from || d < 48 || d > 57) return to;
   const m = VERSION_SUFFIX.exec(line.slice(from, to));
   if (!m) return to;
   const vStart = from + m.index + (m[0].length - m[0].trimStart().length);
@@ -364,29 +538,31 @@ function stripVersion(ctx: Ctx, l: number, from: number, to: number, into: Reque
 /** The request line on line l, or undefined when the line is something else (prose). */
 function matchRequestLine(ctx: Ctx, l: number): RequestLine | 'no-url' | undefined {
   const line = ctx.lines[l];
-  const lead = line.length - line.trimStart().length;
-  const t = line.slice(lead).trimEnd();
-  if (t.length === 0) return undefined;
-  const end = lead + t.length;
+  const lead = jsLeadOf(line);
+  const end = Math.max(lead, jsEndOf(line));
+  if (end === lead) return undefined;
+  const t = line.slice(lead, end);
   if (URL_ONLY.test(t)) {
     const ws = /^wss?:\/\//i.test(t);
     const rl: RequestLine = { method: ws ? 'WEBSOCKET' : 'GET', methodRange: rangeOf(l, lead, l, lead), urlFrom: lead, urlTo: end, websocket: ws };
     rl.urlTo = stripVersion(ctx, l, lead, end, rl);
     return rl;
   }
-  const m = METHOD_LINE.exec(t);
-  if (!m) {
+  // METHOD_LINE by hand: one request line per region, and exec's match array and groups are garbage.
+  const blanks = methodLineBlanks(t);
+  if (blanks < 0) {
     if (KNOWN_METHODS.has(t) ) return 'no-url';
     return undefined;
   }
-  const method = m[1];
+  const method = t.slice(0, blanks);
   const upper = method.toUpperCase();
-  const rest = m[3];
+  let restFrom = blanks;
+  while (t.charCodeAt(restFrom) === 32 || t.charCodeAt(restFrom) === 9) restFrom++;
   const known = KNOWN_METHODS.has(upper);
   const isUpper = method === upper;
-  const ok = (known && isUpper) || ((known || (isUpper && method.length >= 2)) && TARGET.test(rest));
+  const ok = (known && isUpper) || ((known || (isUpper && method.length >= 2)) && TARGET.test(t.slice(restFrom)));
   if (!ok) return undefined;
-  const urlFrom = lead + method.length + m[2].length;
+  const urlFrom = lead + restFrom;
   const rl: RequestLine = {
     method: isUpper ? method : upper,
     methodRange: rangeOf(l, lead, l, lead + method.length),
@@ -397,6 +573,27 @@ function matchRequestLine(ctx: Ctx, l: number): RequestLine | 'no-url' | undefin
   rl.urlTo = stripVersion(ctx, l, urlFrom, end, rl);
   if (rl.urlTo <= urlFrom) return 'no-url';
   return rl;
+}
+
+/** Where METHOD_LINE's method ends in t (its blanks start), or -1 when t does not match METHOD_LINE. */
+function methodLineBlanks(t: string): number {
+  const n = t.length;
+  let c = t.charCodeAt(0);
+  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return -1;
+  let k = 1;
+  for (; k < n; k++) {
+    c = t.charCodeAt(k);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45)) break;
+  }
+  const blanks = k;
+  while (k < n && (t.charCodeAt(k) === 32 || t.charCodeAt(k) === 9)) k++;
+  // ([ \t]+)(\S.*)$: at least one blank, then a non-blank, then no line terminator up to the end.
+  if (k === blanks || k >= n || isJsWs(t.charCodeAt(k))) return -1;
+  for (; k < n; k++) {
+    c = t.charCodeAt(k);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return -1;
+  }
+  return blanks;
 }
 
 function targetKind(url: string): RequestNode['target'] {
@@ -423,8 +620,15 @@ function looksLikeBodyText(t: string, name: string): boolean {
   return /^[{["'<\d-]/.test(t) || /["{}[\]]/.test(name);
 }
 
-/** Parses lines [start, end) of `lines` as one region. */
-export function parseRegion(lines: string[], start: number, end: number, hasSeparator: boolean): RegionParse {
+/**
+ * Parses lines [start, end) of `lines` as one region. With `lineOffset`, line l of `lines` is line
+ * l + lineOffset of the file (a region split into lines of its own).
+ */
+export function parseRegion(lines: string[], start: number, end: number, hasSeparator: boolean, lineOffset = 0): RegionParse {
+  resetPositions(lineOffset);
+  // After an internal error a list may have been left half collected.
+  if (VARS.length > SCRATCH_BASE) VARS.length = SCRATCH_BASE;
+  if (HEADERS.length > SCRATCH_BASE) HEADERS.length = SCRATCH_BASE;
   const ctx: Ctx = { lines, diags: [] };
   const directives: Directive[] = [];
   const variables: FileVariable[] = [];
@@ -434,7 +638,7 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
     directives,
     variables,
   };
-  const result: RegionParse = { region, diagnostics: ctx.diags, carry: none(), baseLine: start };
+  const result: RegionParse = { region, diagnostics: ctx.diags, carry: none(), baseLine: start + lineOffset, positions: undefined, hostVariable: false, needsHost: false };
   try {
     let l = start;
     if (hasSeparator) {
@@ -456,8 +660,10 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
         } else parseDirective(ctx, l, directives);
         continue;
       }
-      const t = line.slice(lead, endOf(line));
-      if (t.charCodeAt(0) === 64 /* @ */) {
+      // The trimmed line is copied only for the rare lines that need it (not the request line).
+      const tEnd = endOf(line);
+      const c = line.charCodeAt(lead);
+      if (c === 64 /* @ */) {
         const m = FILE_VARIABLE.exec(line);
         if (m) {
           const nameStart = m[1].length + 1;
@@ -473,30 +679,34 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
           continue;
         }
       }
-      if (t.startsWith('<') && /^<\s*\{%/.test(t)) {
+      if (c === 60 && /^<\s*\{%/.test(line.slice(lead, tEnd))) {
         const { script, next } = readScript(ctx, l, line.indexOf('{%'), end, 'pre-request');
         pending.push(script);
         l = next - 1;
         continue;
       }
-      if (/^<\s+\S/.test(t)) {
+      if (c === 60 && /^<\s+\S/.test(line.slice(lead, tEnd))) {
         const from = line.indexOf('<') + 1;
         const file = line.slice(from).trim();
         pending.push({ kind: 'pre-request', file, range: lineRange(ctx, l) });
         continue;
       }
-      if (HTTPYAC_BLOCK.test(t)) {
+      // The regular expressions below can only match after a `{`, `i`, `r` or a blank that isWs does not trim.
+      const rare = isJsWs(c);
+      if ((c === 123 || rare) && HTTPYAC_BLOCK.test(line.slice(lead, tEnd))) {
         const { script, next } = readHttpyacBlock(ctx, l, end, 'pre-request');
         pending.push(script);
         l = next - 1;
         continue;
       }
-      if (KULALA_LINE.test(t)) {
+      if ((c === 105 || c === 114 || rare) && KULALA_LINE.test(line.slice(lead, tEnd))) {
+        const t = line.slice(lead, tEnd);
         diag(ctx, lineRange(ctx, l), 'info', 'WL_PARSE_NOT_SUPPORTED', `not supported: kulala \`${t.split(/\s/)[0]}\` line is kept but not run`);
         continue;
       }
       const m = matchRequestLine(ctx, l);
       if (m === 'no-url') {
+        const t = line.slice(lead, tEnd);
         diag(ctx, lineRange(ctx, l), 'error', 'WL_PARSE_URL_MISSING', `\`${t}\` has no URL: write \`${t} https://host/path\``);
         continue;
       }
@@ -511,14 +721,19 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
     const nameDirective = lastName(directives);
     if (nameDirective?.valueRange) {
       region.name = nameDirective.value;
-      region.nameRange = copyRange(nameDirective.valueRange);
+      region.nameRange = nameDirective.valueRange;
     }
   } catch (err) {
     // Defence in depth: the parser must never throw, whatever a fuzzer finds.
     diag(ctx, rangeOf(start, 0, start, 0), 'error', 'WL_PARSE_INTERNAL', `internal parser error in this region: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
-    if (directives.length === 0) region.directives = none();
-    if (variables.length === 0) region.variables = none();
+    region.directives = fit(directives);
+    region.variables = fit(variables);
+    result.diagnostics = fit(ctx.diags);
+    for (const v of variables) if (v.name.toLowerCase() === 'host') result.hostVariable = true;
+    const req = region.request;
+    if (req && req.target === 'path' && !req.headers.some((h) => h.name.toLowerCase() === 'host')) result.needsHost = true;
+    resetPositions(0);
   }
   return result;
 }
@@ -538,17 +753,18 @@ function parseRequest(ctx: Ctx, rl: RequestLine, reqLine: number, end: number, p
   if (tail < contentEnd && tail > reqLine + 1 && isBlank(lines[tail - 1]) && !insideScript(lines, reqLine, tail)) {
     const carry: Directive[] = [];
     for (let k = tail; k < contentEnd; k++) parseDirective(ctx, k, carry);
-    if (carry.length > 0) result.carry = carry;
+    if (carry.length > 0) result.carry = fit(carry);
     contentEnd = tail;
     while (contentEnd > reqLine + 1 && isBlank(lines[contentEnd - 1])) contentEnd--;
   }
 
   // URL, with `?` / `&` continuation lines joined.
-  const urlVars: VariableRef[] = [];
+  const urlMark = VARS.length;
   const line0 = lines[reqLine];
   let urlText = line0.slice(rl.urlFrom, rl.urlTo);
-  if (urlText.indexOf('{{') >= 0) scanVariables(line0, reqLine, rl.urlFrom, rl.urlTo, urlVars, ctx.diags);
-  let urlEnd = { line: reqLine, character: rl.urlTo };
+  const urlStart = pos(reqLine, rl.urlFrom);
+  if (urlText.indexOf('{{') >= 0) scanVariables(line0, reqLine, rl.urlFrom, rl.urlTo, VARS, ctx.diags, pos);
+  let urlEnd = pos(reqLine, rl.urlTo);
   let l = reqLine + 1;
   while (l < contentEnd) {
     const line = lines[l];
@@ -558,11 +774,11 @@ function parseRequest(ctx: Ctx, rl: RequestLine, reqLine: number, end: number, p
     let to = endOf(line);
     if (!rl.version) to = stripVersion(ctx, l, from, to, rl);
     urlText += line.slice(from, to);
-    if (line.indexOf('{{', from) >= 0) scanVariables(line, l, from, to, urlVars, ctx.diags);
-    urlEnd = { line: l, character: to };
+    if (line.indexOf('{{', from) >= 0) scanVariables(line, l, from, to, VARS, ctx.diags, pos);
+    urlEnd = pos(l, to);
     l++;
   }
-  const url: Text = { text: urlText, range: { start: { line: reqLine, character: rl.urlFrom }, end: urlEnd }, variables: urlVars };
+  const url: Text = { text: urlText, range: { start: urlStart, end: urlEnd }, variables: takeSince(VARS, urlMark) };
   const node: RequestNode = {
     kind: rl.websocket ? 'websocket' : 'http',
     range: rangeOf(reqLine, leadOf(lines[reqLine]), Math.max(reqLine, contentEnd - 1), lines[Math.max(reqLine, contentEnd - 1)].length),
@@ -586,6 +802,7 @@ function parseRequest(ctx: Ctx, rl: RequestLine, reqLine: number, end: number, p
   }
 
   // Headers until the first blank line.
+  const headerMark = HEADERS.length;
   let bodyStart = -1;
   for (; l < contentEnd; l++) {
     const line = lines[l];
@@ -607,7 +824,7 @@ function parseRequest(ctx: Ctx, rl: RequestLine, reqLine: number, end: number, p
         value: inlineText(ctx, l, vFrom, vTo),
         range: rangeOf(l, lead, l, vTo),
       };
-      (node.headers = own(node.headers)).push(header);
+      HEADERS.push(header);
       const cm = line.indexOf('//', vFrom) >= 0 || line.indexOf('#', vFrom) >= 0 ? /\s(\/\/|#)\s/.exec(line.slice(vFrom, vTo)) : null;
       if (cm) {
         const at = vFrom + cm.index + 1;
@@ -624,9 +841,15 @@ function parseRequest(ctx: Ctx, rl: RequestLine, reqLine: number, end: number, p
     }
     diag(ctx, r, 'error', 'WL_PARSE_HEADER_NAME', `invalid header name "${clip(name)}": a header name is letters, digits and !#$%&'*+-.^_\`|~ without spaces`);
   }
+  node.headers = takeSince(HEADERS, headerMark);
   if (bodyStart < 0) bodyStart = l;
   while (bodyStart < contentEnd && isBlank(lines[bodyStart])) bodyStart++;
   if (bodyStart < contentEnd) parseBody(ctx, node, bodyStart, contentEnd);
+  node.wsSteps = fit(node.wsSteps);
+  node.scripts = fit(node.scripts);
+  node.assertions = fit(node.assertions);
+  node.responseRefs = fit(node.responseRefs);
+  node.savedResponses = fit(node.savedResponses);
   return node;
 }
 
@@ -659,7 +882,7 @@ function flush(st: BodyState): void {
   if (st.chunk < 0) return;
   if (st.ws) {
     const text = makeText(st.ctx, st.chunk, st.chunkLast);
-    (st.node.wsSteps = own(st.node.wsSteps)).push({ kind: 'send', text, range: copyRange(text.range) });
+    (st.node.wsSteps = own(st.node.wsSteps)).push({ kind: 'send', text, range: text.range });
   } else {
     st.parts.push({ kind: 'text', text: makeText(st.ctx, st.chunk, st.chunkLast) });
   }
@@ -762,23 +985,27 @@ function parseBody(ctx: Ctx, node: RequestNode, from: number, end: number): void
   const startRange = parts[0].kind === 'text' ? parts[0].text.range : parts[0].range;
   const endPart = parts[parts.length - 1];
   const endRange = endPart.kind === 'text' ? endPart.text.range : endPart.range;
-  const body: Body = { range: rangeOf(startRange.start.line, startRange.start.character, endRange.end.line, endRange.end.character), parts };
+  const body: Body = { range: parts.length === 1 ? startRange : { start: startRange.start, end: endRange.end }, parts: fit(parts) };
   node.body = body;
 }
 
 /** Joins region parses into a file; applies what depends on neighbours (carried names, Host checks). */
 export function assemble(parses: RegionParse[], lineCount: number): HttpFile {
-  const regions: Region[] = [];
+  // Runs on every keystroke over every region: only flags and lengths are read per region.
+  const regions: Region[] = new Array<Region>(parses.length);
   const variables: FileVariable[] = [];
   const diagnostics: ParseDiagnostic[] = [];
-  let carry: Directive[] = [];
+  let carry: Directive[] = none();
   let hasHostVariable = false;
-  for (const p of parses) {
-    for (const v of p.region.variables) {
-      variables.push(v);
-      if (v.name.toLowerCase() === 'host') hasHostVariable = true;
-    }
-    for (const d of p.diagnostics) diagnostics.push(d);
+  let needsHost = false;
+  for (let i = 0; i < parses.length; i++) {
+    const p = parses[i];
+    const vs = p.region.variables;
+    for (let k = 0; k < vs.length; k++) variables.push(vs[k]);
+    if (p.hostVariable) hasHostVariable = true;
+    if (p.needsHost) needsHost = true;
+    const ds = p.diagnostics;
+    for (let k = 0; k < ds.length; k++) diagnostics.push(ds[k]);
     // Cached regions are handed out as they are; only one that receives carried directives is copied.
     let reg: Region = p.region;
     if (reg.request) {
@@ -794,24 +1021,24 @@ export function assemble(parses: RegionParse[], lineCount: number): HttpFile {
         }
       }
       carry = p.carry;
-    } else {
+    } else if (p.region.directives.length > 0) {
       carry = carry.concat(p.region.directives.filter((d) => d.name !== 'import'));
     }
-    regions.push(reg);
+    regions[i] = reg;
   }
-  for (const reg of regions) {
-    const req = reg.request;
-    if (!req || req.target !== 'path') continue;
-    if (req.headers.some((h) => h.name.toLowerCase() === 'host')) continue;
-    if (hasHostVariable) continue;
-    diagnostics.push({
-      range: copyRange(req.url.range),
-      severity: 'error',
-      code: 'WL_PARSE_URL_NO_HOST',
-      message: `"${clip(req.url.text)}" is a path only: add a \`Host:\` header, define \`@host = http://localhost:8080\`, or write the full URL`,
-    });
+  if (needsHost && !hasHostVariable) {
+    for (const p of parses) {
+      const req = p.region.request;
+      if (!p.needsHost || !req) continue;
+      diagnostics.push({
+        range: copyRange(req.url.range),
+        severity: 'error',
+        code: 'WL_PARSE_URL_NO_HOST',
+        message: `"${clip(req.url.text)}" is a path only: add a \`Host:\` header, define \`@host = http://localhost:8080\`, or write the full URL`,
+      });
+    }
   }
-  diagnostics.sort(byStart);
+  if (diagnostics.length > 1) diagnostics.sort(byStart);
   return { regions, variables, diagnostics, lineCount };
 }
 
@@ -822,14 +1049,26 @@ function byStart(a: ParseDiagnostic, b: ParseDiagnostic): number {
 /** Parses a whole file. Never throws. */
 export function parseHttpFile(text: string): HttpFile {
   try {
-    const { lines } = splitLines(typeof text === 'string' ? text : String(text));
+    const source = typeof text === 'string' ? text : String(text);
+    const scan = scanRegions(source);
+    if (scan) {
+      // Region by region, each split into lines of its own: the lines die young instead of
+      // living (and being copied by the garbage collector) for the whole parse.
+      const parses = new Array<RegionParse>(scan.keys.length);
+      for (let i = 0; i < parses.length; i++) {
+        const local = splitLines(scan.keys[i]).lines;
+        parses[i] = parseRegion(local, 0, local.length, scan.seps[i], scan.startLines[i]);
+      }
+      return assemble(parses, scan.lineCount);
+    }
+    const { lines } = splitLines(source);
     const parses = regionBounds(lines).map(([s, e, sep]) => parseRegion(lines, s, e, sep));
     return assemble(parses, lines.length);
   } catch (err) {
     return {
       regions: [],
       variables: [],
-      diagnostics: [{ range: rangeOf(0, 0, 0, 0), severity: 'error', code: 'WL_PARSE_INTERNAL', message: `internal parser error: ${err instanceof Error ? err.message : String(err)}` }],
+      diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', code: 'WL_PARSE_INTERNAL', message: `internal parser error: ${err instanceof Error ? err.message : String(err)}` }],
       lineCount: 1,
     };
   }

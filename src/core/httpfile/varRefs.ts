@@ -1,10 +1,14 @@
 // Finding `{{…}}` references inside one line of text. Kept apart from the parser so the
 // language server can reuse it for completion and hover on a single line.
 
-import type { ParseDiagnostic, Range, VariableRef } from './ast';
+import type { ParseDiagnostic, Position, Range, VariableRef } from './ast';
 
-function range(line: number, from: number, to: number): Range {
-  return { start: { line, character: from }, end: { line, character: to } };
+function ownPosition(line: number, character: number): Position {
+  return { line, character };
+}
+
+function rangeAt(makePosition: (line: number, character: number) => Position, line: number, from: number, to: number): Range {
+  return { start: makePosition(line, from), end: makePosition(line, to) };
 }
 
 // A plain name: letters of any script, digits, `_`, `.`, `-`, `$` (`@Catalog.API_HostAddress`, `{{webdav-door}}`).
@@ -26,6 +30,8 @@ export function scanVariables(
   to: number,
   out: VariableRef[],
   diags: ParseDiagnostic[],
+  /** Makes the positions of the ranges; the parser passes one that shares equal positions. */
+  makePosition: (line: number, character: number) => Position = ownPosition,
 ): void {
   let i = text.indexOf('{{', from);
   // Bounded by the line length: each turn moves i forward.
@@ -33,7 +39,7 @@ export function scanVariables(
     const close = text.indexOf('}}', i + 2);
     if (close < 0 || close + 2 > to) {
       diags.push({
-        range: range(line, i, to),
+        range: rangeAt(makePosition, line, i, to),
         severity: 'error',
         code: 'WL_PARSE_VAR_UNCLOSED',
         message: `\`}}\` is missing: the variable reference \`${text.slice(i, Math.min(to, i + 40))}\` is not closed on this line`,
@@ -43,18 +49,22 @@ export function scanVariables(
     // `{{{x}}}`: the reference is the innermost `{{`.
     let open = i;
     while (text.charCodeAt(open + 2) === 123 /* { */ && open + 2 < close) open++;
-    const inner = text.slice(open + 2, close);
     const raw = text.slice(open, close + 2);
-    const lead = inner.length - inner.trimStart().length;
-    let name = inner.trim();
-    let nameStart = open + 2 + lead;
+    // The name is the inside trimmed; found by bounds, so the common `{{host}}` makes no extra copies.
+    let a = open + 2;
+    let b = close;
+    while (a < b && isJsWs(text.charCodeAt(a))) a++;
+    while (b > a && isJsWs(text.charCodeAt(b - 1))) b--;
+    let name = text.slice(a, b);
+    let nameStart = a;
     let encode = false;
-    if (name.startsWith('%')) {
+    if (name.charCodeAt(0) === 37 /* % */) {
+      const inner = text.slice(open + 2, close);
       encode = true;
       name = name.slice(1).trimStart();
-      nameStart = open + 2 + inner.indexOf(name, lead + 1);
+      nameStart = open + 2 + inner.indexOf(name, a - open - 2 + 1);
     }
-    const r = range(line, open, close + 2);
+    const r = rangeAt(makePosition, line, open, close + 2);
     if (name.length === 0) {
       diags.push({ range: r, severity: 'error', code: 'WL_PARSE_VAR_SYNTAX', message: `empty variable reference \`${raw}\`: write a name between the braces` });
     } else if (name.charCodeAt(0) === 36 /* $ */) {
@@ -63,7 +73,7 @@ export function scanVariables(
       if (!head || (next !== '' && next !== ' ' && next !== '\t' && next !== '(')) {
         const at = nameStart + (head ? head[0].length : 1);
         diags.push({
-          range: range(line, at, at + 1),
+          range: rangeAt(makePosition, line, at, at + 1),
           severity: 'error',
           code: 'WL_PARSE_VAR_SYNTAX',
           message: `unexpected \`${text.charAt(at)}\` in \`${raw}\`: a built-in is \`{{$name}}\` or \`{{$name arguments}}\``,
@@ -78,13 +88,13 @@ export function scanVariables(
     } else if (looksLikeExpression(name)) {
       // httpYac evaluates JavaScript between the braces; we keep the reference and say we don't.
       out.push({ name, raw, range: r, encode, kind: 'plain' });
-      diags.push({ range: range(line, open, close + 2), severity: 'info', code: 'WL_PARSE_NOT_SUPPORTED', message: `not supported: JavaScript expression \`${raw}\` (httpYac); it is kept but not evaluated` });
+      diags.push({ range: rangeAt(makePosition, line, open, close + 2), severity: 'info', code: 'WL_PARSE_NOT_SUPPORTED', message: `not supported: JavaScript expression \`${raw}\` (httpYac); it is kept but not evaluated` });
     } else {
       let k = 0;
       while (k < name.length && PLAIN_CHAR.test(name.charAt(k))) k++;
       const at = nameStart + k;
       diags.push({
-        range: range(line, at, at + 1),
+        range: rangeAt(makePosition, line, at, at + 1),
         severity: 'error',
         code: 'WL_PARSE_VAR_SYNTAX',
         message: `unexpected \`${text.charAt(at)}\` in \`${raw}\`: a variable name has letters, digits, \`_\`, \`.\` and \`-\``,
@@ -92,6 +102,13 @@ export function scanVariables(
     }
     i = text.indexOf('{{', close + 2);
   }
+}
+
+/** What String.prototype.trim removes. */
+function isJsWs(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 // The common case without the cost of a Unicode regex: [A-Za-z0-9_.$-]+.
