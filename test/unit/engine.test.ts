@@ -210,6 +210,59 @@ test('h2: one TLS connection, many streams', async () => {
   assert.equal(run.exchanges.filter((e) => !e.reused).length, 1);
 });
 
+test('HTTP/2 in the request line goes over h2 in keep-alive mode: one TLS socket, streams', async () => {
+  const server = await startH2Server();
+  const run = await withEngine(
+    'keep-alive',
+    server,
+    async (engine) => {
+      for (let i = 0; i < 3; i++) {
+        const r = await engine.send(request(`${server.url}/v2/${i}`, { httpVersion: 'HTTP/2' }));
+        assert.equal(r.exchange.error, undefined, JSON.stringify(r.exchange.error));
+        assert.equal(r.body?.toString(), `ok /v2/${i}`);
+      }
+    },
+    { insecure: true },
+  );
+  assert.equal(server.sockets.length, 1, 'the server accepted one TLS socket');
+  assert.deepEqual(server.seen.map((s) => s.httpVersion), ['2.0', '2.0', '2.0']);
+  assert.deepEqual(server.seen.map((s) => s.streamId), [1, 3, 5]);
+  assert.equal(run.connections.length, 1);
+  const c = run.connections[0];
+  assert.equal(c.protocol, 'h2');
+  assert.equal(c.tls?.alpn, 'h2');
+  assert.equal(c.localPort, server.sockets[0]);
+  assert.match(c.openDetail ?? '', /HTTP\/2.*request line at test\.http:\d+/);
+  assert.deepEqual(run.exchanges.map((e) => e.streamId), [1, 3, 5]);
+  assert.deepEqual(run.exchanges.map((e) => e.reused), [false, true, true]);
+  assert.ok(run.exchanges.every((e) => e.request.httpVersion === 'HTTP/2' && e.response?.httpVersion === 'HTTP/2'));
+});
+
+test('HTTP/2 without h2 on the wire (http://, or a TLS server without h2) falls back to HTTP/1.1 and says so', async () => {
+  const plain = await startRecordingServer();
+  const tls = await startRecordingServer({ tls: true });
+  const run = await withEngine(
+    'keep-alive',
+    { close: async () => { await plain.close(); await tls.close(); } },
+    async (engine) => {
+      for (const url of [`${plain.url}/a`, `${plain.url}/b`, `${tls.url}/c`]) {
+        const r = await engine.send(request(url, { httpVersion: 'HTTP/2' }));
+        assert.equal(r.exchange.error, undefined, JSON.stringify(r.exchange.error));
+        assert.equal(r.exchange.request.httpVersion, 'HTTP/1.1');
+      }
+    },
+    { insecure: true },
+  );
+  assert.deepEqual([...plain.seen, ...tls.seen].map((s) => s.httpVersion), ['1.1', '1.1', '1.1']);
+  assert.equal(run.connections.length, 2);
+  const [c1, c2] = run.connections;
+  assert.equal(c1.protocol, 'http/1.1');
+  assert.match(c1.openDetail ?? '', /^first connection to http:.*asked for HTTP\/2, but http:\/\/ URLs go over HTTP\/1\.1/);
+  assert.equal(c1.openDetail?.match(/asked for HTTP\/2/g)?.length, 1, 'said once per connection');
+  assert.equal(c2.tls?.alpn, 'http/1.1');
+  assert.match(c2.openDetail ?? '', /the server chose http\/1\.1 in TLS ALPN/);
+});
+
 test('two engines in one process never mix their connections', async () => {
   const a = await startRecordingServer();
   const b = await startRecordingServer();

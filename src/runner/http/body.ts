@@ -3,6 +3,7 @@
 
 import { createReadStream, createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
@@ -153,7 +154,14 @@ export async function readBody(body: Readable, contentEncoding: string | undefin
       }
     }
   } catch (e) {
-    if (file) file.destroy();
+    if (file && path) {
+      // A body that failed half-way is no body: don't leave the part that arrived on disk.
+      const partial = path;
+      const f = file;
+      f.destroy();
+      if (!f.closed) await new Promise<void>((resolve) => f.once('close', () => resolve()));
+      await unlink(partial).catch(() => undefined);
+    }
     throw e;
   }
   if (!decoder || receivedAt === 0) receivedAt = performance.timeOrigin + performance.now();

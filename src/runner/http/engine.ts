@@ -5,21 +5,20 @@
 // sequential requests reuse the idle socket" holds by construction and every new connection
 // has a reason we can name (first, previous closed, idle timeout, pool busy, forced).
 
-import { buildConnector, Client } from 'undici';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { EventEmitter } from 'node:events';
 import { CookieJar } from 'tough-cookie';
 import type { RunRecorder } from '../../core/timeline/recorder';
-import type { ConnectionMode, Exchange, ExchangeResponse, Timings } from '../../core/timeline/model';
+import { OPEN_REASON_TEXT, type ConnectionMode, type Exchange, type ExchangeResponse, type Timings } from '../../core/timeline/model';
 import type { ResolvedRequest } from '../../core/request';
 import { WlError, type SourceLocation } from '../../core/errors';
-import { ConnectionTracker, trackerNow as now, type ExchangeTrace, type OpenIntent, type PoolSlot } from './tracker';
+import { ConnectionTracker, trackerNow as now, type ExchangeTrace, type OpenIntent, type PoolSlot, type TrackedConnection } from './tracker';
 import { toWlError, type ExchangeStage } from './errors';
-import { bytesRef, isTextMime, prepareBody, readBody, type PreparedBody } from './body';
+import { bytesRef, isTextMime, prepareBody, readBody, type PreparedBody, type ReadBodyResult } from './body';
+import { ExchangeHandler } from './exchangeHandler';
 import { canAnswer, digestAuthorization, parseDigestChallenge } from './digest';
 import { sendHttp10 } from './http10';
 
@@ -58,6 +57,8 @@ interface Slot extends PoolSlot {
   lastUsed: number;
   /** Reason for this slot's first connection, set when the slot is made. */
   intent?: OpenIntent;
+  /** Why this slot speaks h2 when the run's mode doesn't (a request line's `HTTP/2`). */
+  h2Because?: string;
 }
 
 interface Attempt {
@@ -91,8 +92,9 @@ function rawToPairs(raw: unknown[] | undefined): Array<[string, string]> {
     const k = raw[i];
     const v = raw[i + 1];
     const key = latin1(k);
-    if (Array.isArray(v)) for (const x of v) out.push([key, latin1(x)]);
-    else out.push([key, latin1(v)]);
+    const keep = SENSITIVE.test(key) ? latin1Text : latin1;
+    if (Array.isArray(v)) for (const x of v) out.push([key, keep(x)]);
+    else out.push([key, keep(v)]);
   }
   return out;
 }
@@ -103,35 +105,60 @@ function hasSetCookie(headers: Array<[string, string]>): boolean {
 }
 
 function urlParts(url: URL): { url: URL; href: string; path: string; origin: string } {
-  return { url, href: url.href, path: url.pathname + url.search, origin: url.origin };
+  // For http(s) the origin is scheme://host[:port] (default port already dropped from `host`);
+  // the `origin` getter costs several µs per call on Node 20.
+  return { url, href: url.href, path: url.pathname + url.search, origin: `${url.protocol}//${url.host}` };
 }
 
-function latin1(v: unknown): string {
+function latin1Text(v: unknown): string {
   if (typeof v === 'string') return v;
   if (Buffer.isBuffer(v)) return v.toString('latin1');
   return Buffer.from(v as Uint8Array).toString('latin1');
 }
 
-function objToPairs(h: Record<string, string | string[] | undefined>): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined) continue;
-    if (Array.isArray(v)) for (const x of v) out.push([k, x]);
-    else out.push([k, v]);
-  }
-  return out;
+function latin1(v: unknown): string {
+  return intern(latin1Text(v));
+}
+
+/** Values never put in the intern table (it is shared by the engines of the process). */
+const SENSITIVE = /^(?:authorization|proxy-authorization|cookie|set-cookie)$/i;
+
+/**
+ * Header names and most values repeat from exchange to exchange; a run keeps every exchange,
+ * so one shared copy of each short string is what keeps the garbage collector's work (it
+ * copies every string that survives) from growing with each recorded header.
+ */
+const interned = new Map<string, string>();
+const INTERN_MAX_LENGTH = 64;
+const INTERN_MAX_ENTRIES = 4096;
+function intern(s: string): string {
+  if (s.length > INTERN_MAX_LENGTH) return s;
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  // Full: values that vary (dates, ids) filled it; start over rather than grow without bound.
+  if (interned.size >= INTERN_MAX_ENTRIES) interned.clear();
+  // A slice may point into a larger string (the whole header block); keep a flat copy.
+  const flat = (' ' + s).slice(1);
+  interned.set(flat, flat);
+  return flat;
 }
 
 /** Header lines undici actually wrote (HTTP/1.1: after the request line; h2: all). */
 function sentHeaderPairs(text: string | undefined, h2: boolean): Array<[string, string]> | undefined {
   if (text === undefined) return undefined;
-  const lines = text.split('\r\n');
   const out: Array<[string, string]> = [];
-  for (let i = h2 ? 0 : 1; i < lines.length; i++) {
-    const line = lines[i];
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    out.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+  let at = h2 ? 0 : text.indexOf('\r\n') + 2;
+  if (at === 1) return out;
+  while (at < text.length) {
+    let end = text.indexOf('\r\n', at);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(':', at);
+    if (colon > at && colon < end) {
+      const name = intern(text.slice(at, colon));
+      const value = text.slice(colon + 1, end).trim();
+      out.push([name, SENSITIVE.test(name) ? value : intern(value)]);
+    }
+    at = end + 2;
   }
   return out;
 }
@@ -266,7 +293,7 @@ export class HttpEngine {
     return c;
   }
 
-  private newSlot(origin: string, key: string, insecure: boolean, h2: boolean, intent?: OpenIntent): Slot {
+  private newSlot(origin: string, key: string, insecure: boolean, h2: boolean, intent?: OpenIntent, h2Because?: string): Slot {
     const base = this.connectorFor(insecure, h2);
     // eslint-disable-next-line prefer-const
     let slot: Slot;
@@ -292,6 +319,7 @@ export class HttpEngine {
       busy: 0,
       lastUsed: 0,
       intent,
+      h2Because,
       nextOpen: () => this.openIntent(slot),
     };
     const list = this.pools.get(key);
@@ -302,6 +330,11 @@ export class HttpEngine {
 
   /** Why the slot's next connection opens: asked by the tracker when undici starts connecting. */
   private openIntent(slot: Slot): OpenIntent {
+    const why = this.openIntentBare(slot);
+    return slot.h2Because ? { reason: why.reason, detail: `${why.detail} (HTTP/2: ${slot.h2Because})` } : why;
+  }
+
+  private openIntentBare(slot: Slot): OpenIntent {
     const intent = slot.intent;
     slot.intent = undefined;
     if (!this.originsSeen.has(slot.origin)) {
@@ -328,18 +361,21 @@ export class HttpEngine {
     }
   }
 
-  private pickSlot(req: ResolvedRequest, url: URL, origin: string, insecure: boolean): Slot {
-    const h2 = (this.mode === 'h2' || req.httpVersion === 'HTTP/2') && url.protocol === 'https:';
+  private pickSlot(req: ResolvedRequest, url: URL, origin: string, insecure: boolean, wantH2: boolean): Slot {
+    // HTTP/2 is negotiated by ALPN, so only over TLS. Cleartext h2 would need prior knowledge
+    // (undici's useH2c), which an HTTP/1.1-only server answers with an error, not a fallback.
+    const h2 = wantH2 && url.protocol === 'https:';
     const key = this.slotKey(origin, insecure, h2);
     const list = this.pools.get(key) ?? [];
+    const h2Because = h2 && this.mode !== 'h2' ? `\`HTTP/2\` in the request line at ${req.source.file}:${req.source.line}` : undefined;
     if (req.connection === 'new') {
-      return this.newSlot(origin, key, insecure, h2, { reason: 'forced', detail: `\`# @connection new\` at ${req.source.file}:${req.source.line}` });
+      return this.newSlot(origin, key, insecure, h2, { reason: 'forced', detail: `\`# @connection new\` at ${req.source.file}:${req.source.line}` }, h2Because);
     }
     if (h2 || this.pipelineDepth > 1) {
       // One connection carries everything; concurrency is streams or the pipeline.
       const last = list[list.length - 1];
       if (last) return last;
-      return this.newSlot(origin, key, insecure, h2);
+      return this.newSlot(origin, key, insecure, h2, undefined, h2Because);
     }
     let best: Slot | undefined;
     for (const s of list) {
@@ -407,7 +443,7 @@ export class HttpEngine {
     this.armWatchdog(abort.deadline);
     if (this.opts.signal?.aborted) this.abortForRun(abort);
     else if (callSignal?.aborted) abort.cancel();
-    if (callSignal) callSignal.addEventListener('abort', abort.cancel, { once: true });
+    if (callSignal) callSignal.addEventListener('abort', abort.cancelListener, { once: true });
 
     const closeWhy =
       this.mode === 'close'
@@ -454,10 +490,11 @@ export class HttpEngine {
       return { exchange };
     }
 
+    const wantH2 = this.mode === 'h2' || req.httpVersion === 'HTTP/2';
     let slot: Slot | undefined;
     let stage: ExchangeStage = 'queued';
     try {
-      slot = this.pickSlot(req, a.url, a.origin, insecure);
+      slot = this.pickSlot(req, a.url, a.origin, insecure, wantH2);
       const s = slot;
       s.busy++;
       s.lastUsed = t0;
@@ -468,26 +505,29 @@ export class HttpEngine {
         sendHeaders.push(k, v);
       }
       const reqBody = a.body?.make() ?? null;
-      const pending = this.tracker.claimRequest(trace, s.client, {
+      const handler = new ExchangeHandler(this.tracker, trace, abort, this.bodyLimit, a.method === 'HEAD');
+      this.tracker.claimDispatch(trace, s.client, {
         path: a.path,
         method: a.method,
         headers: sendHeaders,
         body: reqBody as never,
-        signal: abort,
         // false keeps HEAD requests reusable too (undici closes after HEAD by default).
         reset: closeWhy !== undefined,
         // undici holds back the next pipelined request until headers arrive unless told it won't block.
         blocking: this.pipelineDepth > 1 ? false : undefined,
-      });
-      const res = await pending;
+      } as Dispatcher.DispatchOptions, handler as unknown as Dispatcher.DispatchHandler);
+      const res = await handler.response;
       stage = 'receiving';
-      const respHeaders = trace.responseRawHeaders ? rawToPairs(trace.responseRawHeaders) : objToPairs(res.headers as Record<string, string | string[]>);
+      const respHeaders = rawToPairs(res.raw);
       const encoding = header(respHeaders, 'content-encoding');
       const tc = trace.conn;
+      const onH2 = tc?.conn.protocol === 'h2';
+      if (onH2) exchange.request.httpVersion = 'HTTP/2';
+      else if (wantH2 && tc) this.noteNoH2(tc, req, a.url);
       const response: ExchangeResponse = {
-        status: res.statusCode,
-        statusText: (res as { statusText?: string }).statusText ?? '',
-        httpVersion: tc?.conn.protocol === 'h2' ? 'HTTP/2' : 'HTTP/1.1',
+        status: res.status,
+        statusText: res.statusText,
+        httpVersion: onH2 ? 'HTTP/2' : 'HTTP/1.1',
         headers: respHeaders,
         body: undefined,
         encodedSize: undefined,
@@ -495,7 +535,7 @@ export class HttpEngine {
       };
       exchange.response = response;
       const location = header(respHeaders, 'location');
-      if (location && res.statusCode >= 300 && res.statusCode < 400) {
+      if (location && res.status >= 300 && res.status < 400) {
         try {
           response.redirectURL = new URL(location, a.url).href;
         } catch {
@@ -503,8 +543,9 @@ export class HttpEngine {
         }
       }
       if (useJar && hasSetCookie(respHeaders)) await this.storeCookies(respHeaders, a.url);
-      const cl = header(respHeaders, 'content-length');
-      const read = await readBody(res.body as Readable, a.method === 'HEAD' ? undefined : encoding, this.bodyLimit, this.tempDir, cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined);
+      const read: ReadBodyResult = res.stream
+        ? await readBody(res.stream, a.method === 'HEAD' ? undefined : encoding, this.bodyLimit, this.tempDir)
+        : collected(res.chunks!, res.size, trace.tDone ?? now());
       this.release(abort, callSignal);
       const respMime = header(respHeaders, 'content-type');
       response.encodedSize = read.encodedSize;
@@ -555,6 +596,20 @@ export class HttpEngine {
     }
   }
 
+  /** HTTP/2 was asked for but this connection speaks HTTP/1.1: say why on the connection, once. */
+  private noteNoH2(tc: TrackedConnection, req: ResolvedRequest, url: URL): void {
+    if (this.h2Noted.has(tc)) return;
+    this.h2Noted.add(tc);
+    const asked = this.mode === 'h2' ? 'mode h2' : `\`HTTP/2\` at ${req.source.file}:${req.source.line}`;
+    const why =
+      url.protocol === 'http:'
+        ? 'http:// URLs go over HTTP/1.1 (HTTP/2 is negotiated by TLS ALPN; Wirelane does not send cleartext h2c)'
+        : `the server chose ${tc.conn.tls?.alpn || 'http/1.1'} in TLS ALPN`;
+    const c = tc.conn;
+    this.recorder.updateConnection(c.id, { openDetail: `${c.openDetail ?? OPEN_REASON_TEXT[c.openReason]}; ${asked} asked for HTTP/2, but ${why}, so this connection carries HTTP/1.1` });
+  }
+  private readonly h2Noted = new WeakSet<TrackedConnection>();
+
   /** `AbortSignal.timeout(ms)` as the run's signal is the whole-run time limit: WL_TIMEOUT, not WL_CANCELLED. */
   private abortForRun(a: ExchangeAbort): void {
     const reason = this.opts.signal?.reason as { name?: string } | undefined;
@@ -564,7 +619,7 @@ export class HttpEngine {
 
   private release(abort: ExchangeAbort, callSignal: AbortSignal | undefined): void {
     this.inFlight.delete(abort);
-    if (callSignal) callSignal.removeEventListener('abort', abort.cancel);
+    if (callSignal) callSignal.removeEventListener('abort', abort.cancelListener);
   }
 
   /**
@@ -631,7 +686,13 @@ export class HttpEngine {
     } else {
       t.wait = Math.max(0, endAt - bodySent);
     }
-    for (const k of Object.keys(t) as Array<keyof Timings>) if (t[k] !== -1) t[k] = Math.round(t[k] * 1000) / 1000;
+    t.blocked = round3(t.blocked);
+    t.dns = round3(t.dns);
+    t.connect = round3(t.connect);
+    t.ssl = round3(t.ssl);
+    t.send = round3(t.send);
+    t.wait = round3(t.wait);
+    t.receive = round3(t.receive);
   }
 
   private http10Host() {
@@ -652,25 +713,37 @@ export class HttpEngine {
     await Promise.all([...this.tracker.live].map((tc) => Promise.race([tc.closedPromise, new Promise((r) => setTimeout(r, 1000).unref())])));
     await Promise.all([...this.http10Open].map((h) => h.closed));
     this.tracker.dispose();
+    // Recorded values (an API key header too) shouldn't outlive the run in a shared table.
+    interned.clear();
   }
 }
 
 /**
- * Aborts one exchange. undici accepts an EventEmitter with `aborted`/`reason` as a signal;
- * a real AbortSignal costs ~15 µs to create on Node 20, which shows at thousands of requests.
+ * Aborts one exchange: the dispatch handler (`listener`) or, for HTTP/1.0, `once('abort')`.
+ * Not an AbortSignal or EventEmitter: creating those per request showed at thousands of requests.
  */
-export class ExchangeAbort extends EventEmitter {
+export class ExchangeAbort {
   aborted = false;
   reason: WlError | undefined;
   kind: 'cancel' | 'timeout' | undefined;
+  listener: { aborted(reason: WlError): void } | undefined = undefined;
+  private onceAbort: Array<() => void> | undefined = undefined;
+  private cancelFn: (() => void) | undefined = undefined;
 
   constructor(
     private readonly source: SourceLocation,
     readonly timeoutMs: number,
     /** performance.now() past which the exchange times out; Infinity for none. */
     readonly deadline: number,
-  ) {
-    super();
+  ) {}
+
+  once(_e: 'abort', f: () => void): void {
+    (this.onceAbort ??= []).push(f);
+  }
+
+  off(_e: 'abort', f: () => void): void {
+    const i = this.onceAbort?.indexOf(f) ?? -1;
+    if (i >= 0) this.onceAbort!.splice(i, 1);
   }
 
   private fire(kind: 'cancel' | 'timeout', reason: WlError): void {
@@ -678,14 +751,34 @@ export class ExchangeAbort extends EventEmitter {
     this.kind = kind;
     this.aborted = true;
     this.reason = reason;
-    this.emit('abort');
+    this.listener?.aborted(reason);
+    const fs = this.onceAbort;
+    this.onceAbort = undefined;
+    if (fs) for (const f of fs) f();
   }
 
-  readonly cancel = (): void => this.fire('cancel', new WlError('WL_CANCELLED', 'The request was cancelled', { source: this.source }));
+  cancel(): void {
+    this.fire('cancel', new WlError('WL_CANCELLED', 'The request was cancelled', { source: this.source }));
+  }
+
+  /** `cancel` as a stable function, for an AbortSignal listener (made only when one is given). */
+  get cancelListener(): () => void {
+    return (this.cancelFn ??= () => this.cancel());
+  }
 
   timeout(message = `No complete response within ${this.timeoutMs} ms`): void {
     this.fire('timeout', new WlError('WL_TIMEOUT', message, { source: this.source }));
   }
+}
+
+/** Microsecond precision; -1 (not applicable) stays. */
+function round3(ms: number): number {
+  return ms === -1 ? -1 : Math.round(ms * 1000) / 1000;
+}
+
+function collected(chunks: Buffer[], size: number, receivedAt: number): ReadBodyResult {
+  const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+  return { buffer, size, encodedSize: size, decoded: false, receivedAt };
 }
 
 function phaseOf(stage: ExchangeStage): 'connect' | 'send' | 'wait' | 'receive' {

@@ -70,16 +70,15 @@ export interface ExchangeTrace {
   responseRawHeaders?: unknown[];
 }
 
+// Only what a request handler can't see: connections, and which socket a request was written
+// on. Body sent, response headers and the end come from the engine's own dispatch handler
+// (requestSent/responseHeaders/requestDone), so undici publishes nothing else per request.
 const CHANNELS = [
   'undici:client:beforeConnect',
   'undici:client:connected',
   'undici:client:connectError',
   'undici:client:sendHeaders',
   'undici:request:create',
-  'undici:request:bodySent',
-  'undici:request:headers',
-  'undici:request:trailers',
-  'undici:request:error',
 ] as const;
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -117,10 +116,6 @@ export class ConnectionTracker {
       'undici:client:connectError': this.onConnectError.bind(this),
       'undici:client:sendHeaders': this.onSendHeaders.bind(this),
       'undici:request:create': this.onCreate.bind(this),
-      'undici:request:bodySent': this.onBodySent.bind(this),
-      'undici:request:headers': this.onHeaders.bind(this),
-      'undici:request:trailers': this.onDone.bind(this),
-      'undici:request:error': this.onDone.bind(this),
     };
     for (const name of CHANNELS) {
       const fn = on[name];
@@ -130,11 +125,11 @@ export class ConnectionTracker {
   }
 
 
-  /** `client.request(opts)`, claiming the request undici creates for `trace` (no closure per call). */
-  claimRequest<O, R>(trace: ExchangeTrace, client: { request(o: O): R }, opts: O): R {
+  /** `client.dispatch(opts, handler)`, claiming the request undici creates for `trace`. */
+  claimDispatch<O, H>(trace: ExchangeTrace, client: { dispatch(o: O, h: H): boolean }, opts: O, handler: H): void {
     this.claim = trace;
     try {
-      return client.request(opts);
+      client.dispatch(opts, handler);
     } finally {
       this.claim = undefined;
     }
@@ -290,21 +285,23 @@ export class ConnectionTracker {
     if (tc.sent === 1) this.opts.recorder.updateConnection(tc.conn.id, {});
   }
 
-  private onBodySent(m: { request: object }): void {
-    const trace = this.requests.get(m.request);
-    if (trace) trace.tBodySent = now();
+  /** The request's body (or its headers, without one) is on the wire. */
+  requestSent(trace: ExchangeTrace): void {
+    trace.tBodySent = now();
   }
 
-  private onHeaders(m: { request: object; response: { statusCode: number; headers: unknown[] } }): void {
-    const trace = this.requests.get(m.request);
-    if (!trace) return;
+  /** Final response headers (raw name/value pairs as undici parsed them) arrived. */
+  responseHeaders(trace: ExchangeTrace, raw: unknown[]): void {
     trace.tHeaders = now();
-    trace.responseRawHeaders = m.response.headers;
+    trace.responseRawHeaders = raw;
     const tc = trace.conn;
     if (!tc || tc.conn.protocol === 'h2') return;
-    const raw = m.response.headers;
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = headerText(raw[i]).toLowerCase();
+      const k = raw[i];
+      // `connection` and `keep-alive` are both 10 long: most headers are skipped without making a string.
+      const len = (k as { length: number }).length;
+      if (len !== 10) continue;
+      const name = headerText(k).toLowerCase();
       if (name === 'connection') {
         const v = headerText(raw[i + 1]).toLowerCase();
         if (v.split(',').some((t) => t.trim() === 'close')) tc.serverSaidClose = 'Connection: close';
@@ -315,13 +312,13 @@ export class ConnectionTracker {
     }
   }
 
-  private onDone(m: { request: object; error?: { code?: string; name?: string } }): void {
-    const trace = this.requests.get(m.request);
-    if (!trace || trace.tDone !== undefined) return;
+  /** The exchange ended (complete, or failed with `error`). */
+  requestDone(trace: ExchangeTrace, error?: { code?: string; name?: string }): void {
+    if (trace.tDone !== undefined) return;
     trace.tDone = now();
     const tc = trace.conn;
     if (tc) {
-      if (m.error) tc.brokenBy ??= m.error.code ?? m.error.name ?? 'error';
+      if (error) tc.brokenBy ??= error.code ?? error.name ?? 'error';
       tc.inFlight = Math.max(0, tc.inFlight - 1);
       tc.idleSince = trace.tDone;
     }
