@@ -10,7 +10,7 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { dirname } from 'node:path';
 import type { RunRecorder, RunEvent } from '../core/timeline/recorder';
 import type { Exchange, Run } from '../core/timeline/model';
-import { connectionToHar, contextFor, createRedactor, emptyHarLog, exchangeToEntry, frameToHar, runToHar, type Redactor } from '../core/har/write';
+import { connectionToHar, contextFor, createRedactor, credentialValues, emptyHarLog, exchangeToEntry, frameToHar, runToHar, type Redactor } from '../core/har/write';
 
 export interface HarFileOptions {
   path: string;
@@ -21,6 +21,8 @@ export interface HarFileOptions {
   /** Frames kept in the recording per WebSocket session; later ones are counted as dropped. Default 250,000. */
   maxFramesPerSession?: number;
   creatorVersion?: string;
+  /** Called after each flush that put a complete file in place (not after a failed one). */
+  onFlush?: () => void;
 }
 
 interface Attached {
@@ -56,6 +58,7 @@ export class HarFileWriter {
   private readonly maxFrames: number;
   private readonly keepSecrets: boolean;
   private readonly creatorVersion: string;
+  private readonly onFlush?: () => void;
   private secrets = new Set<string>();
   private redactor: Redactor;
   private readonly attached: Attached[] = [];
@@ -79,6 +82,7 @@ export class HarFileWriter {
     this.maxFrames = opts.maxFramesPerSession ?? 250_000;
     this.keepSecrets = opts.keepSecrets ?? false;
     this.creatorVersion = opts.creatorVersion ?? '0.1.0';
+    this.onFlush = opts.onFlush;
     for (const s of opts.secrets ?? []) this.secrets.add(s);
     this.redactor = createRedactor(this.secrets, this.keepSecrets);
     try {
@@ -121,6 +125,8 @@ export class HarFileWriter {
         break;
       case 'session': {
         const ex = a.run.exchanges[e.session.exchangeIndex];
+        // Frames are serialized as they arrive: the upgrade's credentials must be known before the first.
+        if (ex && !this.keepSecrets) this.addSecrets(credentialValues(ex.request.headers, ex.response?.headers));
         if (ex) this.addSlot(a, ex).sessionId = e.session.id;
         this.frameLog(e.session.id);
         break;
@@ -202,6 +208,7 @@ export class HarFileWriter {
     const started = Date.now();
     this.dirty = false;
     let fd: number | undefined;
+    let flushed = false;
     try {
       fd = openSync(this.tmpPath, 'w');
       this.writeTo(fd);
@@ -210,6 +217,7 @@ export class HarFileWriter {
       renameSync(this.tmpPath, this.path);
       this.flushes++;
       this.lastError = undefined;
+      flushed = true;
     } catch (err) {
       this.lastError = err instanceof Error ? err : new Error(String(err));
       if (fd !== undefined) {
@@ -227,6 +235,13 @@ export class HarFileWriter {
     }
     this.lastFlushAt = Date.now();
     this.lastFlushCostMs = this.lastFlushAt - started;
+    if (flushed && this.onFlush) {
+      try {
+        this.onFlush();
+      } catch {
+        // a listener's failure is not the recording's
+      }
+    }
   }
 
   private writeTo(fd: number): void {

@@ -48,20 +48,31 @@ function requestLineRange(region: Region): Range | undefined {
   return { start: req.methodRange.start, end: req.versionRange?.end ?? (req.url.range.start.line === req.methodRange.start.line ? req.url.range.end : req.methodRange.end) };
 }
 
-export function documentSymbols(file: HttpFile): DocumentSymbol[] {
+/**
+ * VS Code rejects the whole answer if one symbol's selectionRange is not inside its range, so
+ * every symbol is checked here: positions kept inside the document (lines end at \r\n, \n or a
+ * lone \r, as in the parser) and the selection kept inside the range.
+ */
+export function documentSymbols(file: HttpFile, doc?: TextDocument): DocumentSymbol[] {
   const out: DocumentSymbol[] = [];
+  const symbol = (s: DocumentSymbol): DocumentSymbol => {
+    const range = ordered(doc ? inDocument(doc, s.range) : s.range);
+    return { ...s, range, selectionRange: within(doc ? inDocument(doc, s.selectionRange) : s.selectionRange, range) };
+  };
   for (const region of file.regions) {
     const req = region.request;
-    const variables: DocumentSymbol[] = region.variables.map((v) => ({
-      name: `@${v.name}`,
-      detail: v.value.text,
-      kind: SymbolKind.Variable,
-      range: v.range,
-      selectionRange: v.nameRange,
-    }));
+    const variables: DocumentSymbol[] = region.variables.map((v) =>
+      symbol({
+        name: `@${v.name}`,
+        detail: v.value.text,
+        kind: SymbolKind.Variable,
+        range: v.range,
+        selectionRange: v.nameRange,
+      }),
+    );
     if (!req) {
       if (region.title) {
-        out.push({ name: region.title, kind: SymbolKind.Namespace, range: region.range, selectionRange: rangeOfLine(region.range.start.line, 0, 0), children: variables });
+        out.push(symbol({ name: region.title, kind: SymbolKind.Namespace, range: region.range, selectionRange: rangeOfLine(region.range.start.line, 0, 0), children: variables }));
       } else {
         out.push(...variables);
       }
@@ -69,16 +80,44 @@ export function documentSymbols(file: HttpFile): DocumentSymbol[] {
     }
     const requestLine = `${req.method} ${req.url.text}`;
     const label = region.name ?? region.title ?? requestLine;
-    out.push({
-      name: label.length > 0 ? label : req.method,
-      detail: label === requestLine ? undefined : requestLine,
-      kind: req.kind === 'websocket' ? SymbolKind.Event : SymbolKind.Method,
-      range: region.range,
-      selectionRange: requestLineRange(region) ?? region.range,
-      children: variables,
-    });
+    out.push(
+      symbol({
+        name: label.length > 0 ? label : req.method,
+        detail: label === requestLine ? undefined : requestLine,
+        kind: req.kind === 'websocket' ? SymbolKind.Event : SymbolKind.Method,
+        range: region.range,
+        selectionRange: requestLineRange(region) ?? region.range,
+        children: variables,
+      }),
+    );
   }
   return out;
+}
+
+function notAfter(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character <= b.character);
+}
+
+function ordered(r: Range): Range {
+  return notAfter(r.start, r.end) ? r : { start: r.end, end: r.start };
+}
+
+/** `r` cut to `outer` (a selection that lies wholly outside becomes the start of `outer`). */
+function within(r: Range, outer: Range): Range {
+  const clamp = (p: Position) => (notAfter(p, outer.start) ? outer.start : notAfter(outer.end, p) ? outer.end : p);
+  const start = clamp(r.start);
+  const end = clamp(r.end);
+  return notAfter(start, end) ? { start, end } : { start, end: start };
+}
+
+function inDocument(doc: TextDocument, r: Range): Range {
+  const last = Math.max(0, doc.lineCount - 1);
+  const clamp = (p: Position): Position => {
+    const line = Math.min(Math.max(0, p.line), last);
+    const character = Math.min(Math.max(0, p.character), lineText(doc, line).length);
+    return line === p.line && character === p.character ? p : { line, character };
+  };
+  return { start: clamp(r.start), end: clamp(r.end) };
 }
 
 export function foldingRanges(doc: TextDocument, file: HttpFile): FoldingRange[] {

@@ -225,7 +225,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDocumentSymbol((p, token) =>
     runSafe(log, 'documentSymbol', token, [], () => {
       const doc = documents.get(p.textDocument.uri);
-      return doc ? documentSymbols(analyses.get(doc).file) : [];
+      return doc ? documentSymbols(analyses.get(doc).file, doc) : [];
     }),
   );
   connection.onFoldingRanges((p, token) =>

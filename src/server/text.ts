@@ -5,7 +5,8 @@ import { scanRefs, type FoundRef } from '../core/variables/scan';
 
 export function lineText(doc: TextDocument, line: number): string {
   if (line < 0 || line >= doc.lineCount) return '';
-  return doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
+  // The same line ends as the parser and LSP: \r\n, \n and a lone \r.
+  return doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/(?:\r\n|\n|\r)$/, '');
 }
 
 export function contains(r: Range, p: Position): boolean {

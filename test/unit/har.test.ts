@@ -223,33 +223,50 @@ test('HarFileWriter: a process SIGKILLed mid-run leaves a valid HAR', async () =
       script,
       `import { HarFileWriter } from ${JSON.stringify(join(here, 'runner', 'harFile'))};
 import { RunRecorder } from ${JSON.stringify(join(here, 'core', 'timeline', 'recorder'))};
-const w = new HarFileWriter({ path: ${JSON.stringify(path)}, throttleMs: 1 });
+let i = 0;
+let announced = false;
+// onFlush runs right after a flush put the file in place, between the steps below: the file then
+// holds all i exchanges. A "ready" sent at a count alone raced the first flush, and a kill before it
+// found the (valid) empty recording.
+const w = new HarFileWriter({
+  path: ${JSON.stringify(path)},
+  throttleMs: 1,
+  onFlush: () => {
+    if (announced || i === 0) return;
+    announced = true;
+    process.stdout.write('ready ' + i + '\\n');
+  },
+});
 const rec = new RunRecorder();
 w.attach(rec);
-let i = 0;
+// Bounded in time; this handle also keeps the child alive when only the writer's (unref'd) timer is left.
+setTimeout(() => process.exit(3), 20_000);
 const big = 'x'.repeat(2000);
 function step() {
   for (let k = 0; k < 50; k++) {
     const ex = rec.startExchange({ reused: false, request: { method: 'GET', url: 'http://x/' + i++, httpVersion: 'HTTP/1.1', headers: [] }, response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], body: { size: big.length, text: big } }, startedAt: Date.now(), timings: { blocked: -1, dns: -1, connect: -1, ssl: -1, send: 0, wait: 0, receive: 0 } });
     rec.endExchange(ex);
   }
-  if (i === 500) process.stdout.write('ready\\n');
-  setImmediate(step);
+  // Bounded in count: after that only the writer's pending flush is left to come.
+  if (i < 20_000) setImmediate(step);
 }
 step();
 `,
     );
     const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const flushed = await new Promise<number>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
-        if (d.toString().includes('ready')) resolve();
+        out += d.toString();
+        const m = /ready (\d+)\n/.exec(out);
+        if (m) resolve(Number(m[1]));
       });
       child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
     });
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const har = JSON.parse(readFileSync(path, 'utf8'));
-    assert.ok(har.log.entries.length > 0, 'the killed run recorded nothing');
+    assert.ok(har.log.entries.length >= flushed, `the killed run kept ${har.log.entries.length} entries, but ${flushed} were flushed before the kill`);
     assert.equal(har.log.entries.at(-1).request.url.startsWith('http://x/'), true);
   } finally {
     rmSync(dir, { recursive: true, force: true });

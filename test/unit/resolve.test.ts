@@ -386,3 +386,32 @@ test('{{%x}} of a value with a lone surrogate is sent with U+FFFD, not a URIErro
   const r = resolveText('@x = a\ud800b\nGET http://example.test/{{%x}}\n');
   assert.equal(r.request?.url, 'http://example.test/a%EF%BF%BDb');
 });
+
+test('a reference on a URL continuation line is reported on that line, where it is written', () => {
+  // Fuzz found it (bench/fuzz.bench.ts): malformed references the parser does not list were
+  // placed by their offset in the joined URL, i.e. on the request line, past its end.
+  const lines = ['GET http://h/x', '    ?a={{$timestamp]}}', '    &b={{y}}&c={{%q!}}', 'Accept: {{z}}'];
+  const src = lines.join('\n');
+  const r = resolveText(src);
+  const within = (d: { range: { start: { line: number; character: number }; end: { line: number; character: number } } }) => {
+    for (const p of [d.range.start, d.range.end]) assert.ok(p.line < lines.length && p.character <= lines[p.line].length, `${JSON.stringify(d)} is past its line`);
+    return lines[d.range.start.line].slice(d.range.start.character, d.range.end.line === d.range.start.line ? d.range.end.character : undefined);
+  };
+  const at = (code: string, name: string) => r.diagnostics.find((d) => d.code === code && d.message.includes(name));
+  const ts = r.diagnostics.find((d) => d.message.includes('timestamp'));
+  assert.ok(ts, JSON.stringify(r.diagnostics));
+  assert.equal(ts.range.start.line, 1);
+  assert.equal(within(ts), '{{$timestamp]}}');
+  const y = at('WL_VAR_UNRESOLVED', 'variable y');
+  assert.ok(y);
+  assert.equal(y.range.start.line, 2);
+  assert.equal(within(y), '{{y}}');
+  const q = r.diagnostics.find((d) => d.message.includes('q!'));
+  assert.ok(q, JSON.stringify(r.diagnostics));
+  assert.equal(q.range.start.line, 2);
+  assert.equal(within(q), '{{%q!}}');
+  for (const d of r.diagnostics) within(d);
+  // The editor's pass (quiet on what the parser reported) places them the same way.
+  const all = variableDiagnostics(parseHttpFile(src), ctx());
+  for (const d of all) within(d);
+});

@@ -177,7 +177,7 @@ test('opted out with --keep-secrets: every value is in the file (the grep above 
   for (const [name, value] of needles()) assert.notEqual(r.har.indexOf(Buffer.from(value, 'utf8')), -1, `${name} missing with --keep-secrets`);
 });
 
-test('a server that echoes the credential headers in its body (httpbin /headers): the echo is redacted too', { todo: 'known gap (RELIABILITY.md): header values are redacted in headers only, not where a response body repeats them' }, async () => {
+test('a server that echoes the credential headers in its body (httpbin /headers): the echo is redacted too', async () => {
   const ws = mkdtempSync(join(dir, 'mirror-'));
   writeFileSync(join(ws, 'mirror.http'), `GET http://${base}/mirror\nAuthorization: Bearer ${BEARER}\nCookie: typed=${COOKIE}\n`);
   const harPath = join(ws, 'mirror.har');
@@ -186,4 +186,54 @@ test('a server that echoes the credential headers in its body (httpbin /headers)
   const bytes = readFileSync(harPath);
   assert.ok(bytes.includes(Buffer.from('[redacted]')), 'the headers themselves are redacted');
   assert.deepEqual(leaksIn(bytes), [], 'credential values repeated in the response body');
+});
+
+test('an exchange\'s credentials are scrubbed everywhere in its entry: URL, headers, bodies, WebSocket frames (toHar and the streaming writer)', async () => {
+  const { RunRecorder } = await import('../../src/core/timeline/recorder');
+  const { toHar } = await import('../../src/core/har/write');
+  const { HarFileWriter } = await import('../../src/runner/harFile');
+  const TOKEN = 'ws-bearer-9a8b7c6d';
+  const JAR = 'jar-cookie-1f2e3d';
+  const BASIC = Buffer.from('ann:pw-basic-4c5d').toString('base64');
+  const SET = 'set-by-server-8e9f';
+  const values = [TOKEN, JAR, BASIC, 'ann:pw-basic-4c5d', SET];
+  const dirOut = mkdtempSync(join(dir, 'entry-'));
+  const record = (keepSecrets: boolean) => {
+    const rec = new RunRecorder({ mode: 'keep-alive' });
+    const path = join(dirOut, `stream-${keepSecrets}.har`);
+    const writer = new HarFileWriter({ path, throttleMs: 1, keepSecrets });
+    writer.attach(rec);
+    const t0 = 1_750_000_000_000;
+    const timings = { blocked: -1, dns: -1, connect: -1, ssl: -1, send: 0, wait: 0, receive: 0 };
+    const http = rec.startExchange({
+      reused: false,
+      startedAt: t0,
+      endedAt: t0 + 1,
+      timings,
+      request: { method: 'POST', url: `http://127.0.0.1:9/x?jar=${JAR}`, httpVersion: 'HTTP/1.1', headers: [['Authorization', `Basic ${BASIC}`], ['Cookie', `jar=${JAR}`]], body: { size: 10, text: `{"echo":"${JAR}"}` } },
+      response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [['Set-Cookie', `s=${SET}; Path=/`]], body: { size: 10, text: `{"headers":{"Authorization":"Basic ${BASIC}","user":"ann:pw-basic-4c5d","set":"${SET}"}}` } },
+    });
+    rec.endExchange(http);
+    const ws = rec.startExchange({
+      reused: false,
+      startedAt: t0 + 2,
+      endedAt: t0 + 3,
+      timings,
+      request: { method: 'GET', url: `ws://127.0.0.1:9/chat?access_token=${TOKEN}`, httpVersion: 'HTTP/1.1', headers: [['Authorization', `Bearer ${TOKEN}`]] },
+      response: { status: 101, statusText: 'Switching Protocols', httpVersion: 'HTTP/1.1', headers: [] },
+    });
+    const s = rec.startSession({ exchangeIndex: ws.index, url: 'ws://127.0.0.1:9/chat', openedAt: t0 + 3 });
+    ws.sessionId = s.id;
+    rec.endExchange(ws);
+    rec.addFrame(s, { dir: 'receive', opcode: 1, time: t0 + 4, size: 40, data: `you sent Authorization: Bearer ${TOKEN}` });
+    rec.endSession(s);
+    const run = rec.finish();
+    writer.close();
+    return [JSON.stringify(toHar(run, { keepSecrets })), readFileSync(path, 'utf8')];
+  };
+  for (const text of record(false)) {
+    assert.deepEqual(values.filter((v) => text.includes(v)), [], text.slice(0, 400));
+    assert.ok(text.includes('you sent Authorization: [redacted]'), 'the frame is kept, the credential replaced');
+  }
+  for (const text of record(true)) assert.deepEqual(values.filter((v) => !text.includes(v)), [], 'all there with keepSecrets');
 });

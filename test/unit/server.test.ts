@@ -214,6 +214,27 @@ test('document symbols, folding ranges and document links', async () => {
   assert.equal(links[0].range.start.line, 16);
 });
 
+test('document symbols with lone CR line ends: every selectionRange inside its range, on the lines the editor sees', async () => {
+  // The RELIABILITY.md case (`GET …\r### t\r…`), with a CRLF and a \n mixed in.
+  const text = 'GET http://{{host}}/{{x}}\r### t\r<> ./r\r\n@v = 1\rGET http://h/b HTTP/1.1\r?a=1\n&b=2\r### only a title\r@w = 2\r';
+  const lines = text.split(/\r\n|\r|\n/);
+  const crUri = pathToFileURL(join(root, 'lone-cr.http')).toString();
+  await h.open(crUri, text, 1);
+  type Sym = { name: string; range: Range; selectionRange: Range; children?: Sym[] };
+  const symbols = await h.request<Sym[]>('textDocument/documentSymbol', { textDocument: { uri: crUri } });
+  const notAfter = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+  const all = (xs: Sym[]): Sym[] => xs.flatMap((x) => [x, ...all(x.children ?? [])]);
+  for (const s of all(symbols)) {
+    assert.ok(notAfter(s.range.start, s.selectionRange.start) && notAfter(s.selectionRange.end, s.range.end), JSON.stringify(s));
+    for (const p of [s.range.start, s.range.end, s.selectionRange.start, s.selectionRange.end]) assert.ok(p.line < lines.length && p.character <= lines[p.line].length, JSON.stringify(s));
+  }
+  const b = all(symbols).find((s) => s.name === 't');
+  assert.ok(b, JSON.stringify(symbols));
+  assert.deepEqual(b.selectionRange.start, { line: 4, character: 0 });
+  assert.equal(lines[b.selectionRange.end.line].slice(0, b.selectionRange.end.character), 'GET http://h/b HTTP/1.1');
+  await h.notify('textDocument/didClose', { textDocument: { uri: crUri } });
+});
+
 test('definition and references of a file variable and of a named request; definition of an env key', async () => {
   const defs = await h.request<Loc[]>('textDocument/definition', at(5, 8));
   assert.deepEqual(defs.map((d) => d.range.start), [{ line: 1, character: 1 }]);

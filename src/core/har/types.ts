@@ -116,6 +116,8 @@ export interface WirelaneConnectionExt {
   closedAt?: string;
   tls?: TlsInfo;
   mode?: string;
+  /** The proxy that carried the connection (URL without credentials); reuse then refers to the proxy connection. */
+  proxy?: string;
 }
 
 export interface HarLog {

@@ -4,9 +4,9 @@
 
 import type { Connection, Exchange, Run, Timings, WsFrame, WsSession } from '../timeline/model';
 import type { Har, HarEntry, HarLog, HarNameValue, HarPostData, HarTimings, HarWebSocketMessage, WirelaneConnectionExt } from './types';
-import { createRedactor, REDACTED, type Redactor } from './redact';
+import { createRedactor, credentialValues, REDACTED, type Redactor } from './redact';
 
-export { createRedactor, REDACTED, SECRET_HEADERS, type Redactor } from './redact';
+export { createRedactor, credentialValues, REDACTED, SECRET_HEADERS, type Redactor } from './redact';
 
 export const HAR_CREATOR = 'Wirelane';
 
@@ -77,6 +77,7 @@ export function connectionToHar(c: Connection): WirelaneConnectionExt {
     closedAt: c.closedAt === undefined ? undefined : iso(c.closedAt),
     tls: c.tls,
     mode: c.mode,
+    proxy: c.proxy,
   };
 }
 
@@ -85,10 +86,13 @@ export function frameToHar(f: WsFrame, redactor: Redactor): HarWebSocketMessage 
 }
 
 export function exchangeToEntry(ex: Exchange, ctx: EntryContext): HarEntry {
-  const r = ctx.redactor;
-  const conn = ex.connectionId ? ctx.connection(ex.connectionId) : undefined;
   const req = ex.request;
   const res = ex.response;
+  // The exchange's own credentials are scrubbed wherever its entry repeats them (an echoing server).
+  // Per entry, not per file: a run whose cookie changes on every response would otherwise make
+  // every entry search for every cookie ever seen.
+  const r = ctx.redactor.withSecrets?.(credentialValues(req.headers, res?.headers)) ?? ctx.redactor;
+  const conn = ex.connectionId ? ctx.connection(ex.connectionId) : undefined;
   const url = r.text(req.url);
   const reqHeaders = req.headers.map(([name, value]) => ({ name, value: r.header(name, value) }));
   const resHeaders = (res?.headers ?? []).map(([name, value]) => ({ name, value: r.header(name, value) }));

@@ -3,11 +3,12 @@
 // environment → `$shared` → built-in `$` variables (these start with `$`, so they never
 // collide with the others).
 
-import type { FileVariable, HttpFile, ParseDiagnostic, Range, Severity, Text } from '../httpfile/ast';
+import type { FileVariable, HttpFile, ParseDiagnostic, Position, Range, Severity, Text } from '../httpfile/ast';
 import { evaluateBuiltin, type BuiltinEnv } from './builtins';
 import { parseRequestRef, selectFromExchange, type NamedExchange } from './chaining';
 import { loadDotenv, lookupEnv, SHARED_ENV, type LoadedEnvironments } from './environments';
 import { scanRefs, type FoundRef } from './scan';
+import { scanVariables } from '../httpfile/varRefs';
 
 export interface ResolveContext {
   /** Absolute path of the .http file. */
@@ -59,7 +60,7 @@ export class VariableResolver {
   quietOnParserErrors = false;
 
   constructor(
-    file: HttpFile,
+    private readonly file: HttpFile,
     private readonly ctx: ResolveContext,
     private readonly env: LoadedEnvironments,
     /** Name of the request being resolved: it cannot refer to its own response. */
@@ -82,20 +83,78 @@ export class VariableResolver {
     const found = scanRefs(t.text);
     if (found.length === 0) return { text: t.text, complete: true };
     let j = 0;
-    const listed: boolean[] = [];
-    const ranges = found.map((f, i) => {
+    const listed: Array<Range | undefined> = found.map((f) => {
       for (let k = j; k < t.variables.length; k++) {
         if (t.variables[k].raw === f.raw) {
           j = k + 1;
-          listed[i] = true;
           return t.variables[k].range;
         }
       }
-      return rangeAt(t, f);
+      return undefined;
     });
     // A reference the parser did not list is one it already reported as malformed.
     const skip = this.quietOnParserErrors ? (i: number) => !listed[i] : undefined;
-    return this.substituteFound(t.text, found, (i) => ranges[i], skip);
+    const used = new Set<ParseDiagnostic>();
+    return this.substituteFound(t.text, found, (i) => listed[i] ?? this.unlistedRange(t, found, listed, i, used), skip);
+  }
+
+  /**
+   * Where an unlisted reference is written. A URL's continuation lines are joined without a line
+   * break, so its offset alone cannot tell the line: the listed references around it and the
+   * parser's own diagnostic for it (every unlisted reference is one the parser reported) do.
+   */
+  private unlistedRange(t: Text, found: FoundRef[], listed: Array<Range | undefined>, i: number, used: Set<ParseDiagnostic>): Range {
+    const f = found[i];
+    const { start, end } = t.range;
+    if (start.line === end.line || t.text.includes('\n')) return rangeAt(t, f);
+    let p = i - 1;
+    while (p >= 0 && !listed[p]) p--;
+    let n = i + 1;
+    while (n < found.length && !listed[n]) n++;
+    const prev = p >= 0 ? listed[p] : undefined;
+    const next = n < found.length ? listed[n] : undefined;
+    /** Offset → character on a line whose start in the joined text is known. */
+    const deltaOn = (line: number): number | undefined => {
+      if (line === start.line) return start.character;
+      if (line === end.line) return end.character - t.text.length;
+      for (let k = 0; k < found.length; k++) {
+        const r = listed[k];
+        if (r && r.start.line === line) return r.start.character - found[k].start;
+      }
+      return undefined;
+    };
+    const onLine = (line: number, delta: number): Range => ({
+      start: { line, character: f.start + delta },
+      end: { line, character: f.end + delta },
+    });
+    // Between two listed references on one line, or before the first on the first line, or after the last on the last line.
+    const around =
+      prev && next ? (prev.end.line === next.start.line ? next.start.line : undefined)
+      : next ? (next.start.line === start.line ? start.line : undefined)
+      : prev?.end.line === end.line ? end.line : undefined;
+    if (around !== undefined) {
+      const delta = deltaOn(around);
+      if (delta !== undefined) return onLine(around, delta);
+    }
+    const after = prev?.end ?? start;
+    const before = next?.start ?? end;
+    const diag = this.file.diagnostics.find(
+      (d) => (d.code === 'WL_PARSE_VAR_SYNTAX' || d.code === 'WL_PARSE_VAR_UNCLOSED') && !used.has(d) && !isBefore(d.range.start, after) && !isBefore(before, d.range.start),
+    );
+    if (!diag) return { start: { ...start }, end: { ...end } };
+    used.add(diag);
+    const line = diag.range.start.line;
+    // Unclosed on its line: the reference goes on past the line's end; point at its beginning.
+    if (diag.code === 'WL_PARSE_VAR_UNCLOSED') return { start: { ...diag.range.start }, end: { ...diag.range.end } };
+    const delta = deltaOn(line);
+    if (delta !== undefined && f.start + delta >= 0) return onLine(line, delta);
+    // The parser's diagnostic marks one character inside the reference: scanning the reference alone finds which.
+    const own: ParseDiagnostic[] = [];
+    scanVariables(f.raw, 0, 0, f.raw.length, [], own);
+    const mark = own.find((d) => d.code === diag.code);
+    const at = mark ? diag.range.start.character - mark.range.start.character : -1;
+    if (at >= 0) return { start: { line, character: at }, end: { line, character: at + f.raw.length } };
+    return { start: { ...diag.range.start }, end: { ...diag.range.end } };
   }
 
   /** Substitutes text that has no AST (env values, `<@` files); diagnostics point at `at`. */
@@ -291,6 +350,10 @@ function indexOf(file: HttpFile): FileIndex {
     indexes.set(file, index);
   }
   return index;
+}
+
+function isBefore(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
 }
 
 /** Position of a reference the parser did not list: counts lines inside the text. */
