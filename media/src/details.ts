@@ -262,6 +262,7 @@ export function renderDetails(pane: HTMLElement, model: TimelineModel, index: nu
       ['exchanges carried', String(lane.bars.length)],
     ];
     if (f.mode) facts.push(['mode', f.mode]);
+    if (f.proxy) facts.push(['via proxy', `${f.proxy} (reuse refers to the connection to the proxy)`]);
     if (typeof ext.streamId === 'number') facts.push(['HTTP/2 stream', String(ext.streamId)]);
     c.append(kvTable(facts, 'Connection'));
   } else {

@@ -77,6 +77,8 @@ export interface ConnectionFacts {
   openedAt?: number;
   closedAt?: number;
   mode?: string;
+  /** The proxy that carried the connection: reuse then refers to the connection to the proxy. */
+  proxy?: string;
 }
 
 export interface Lane {
@@ -294,6 +296,7 @@ export function buildModel(har: Har | unknown): TimelineModel {
       openedAt: openedAt === undefined ? undefined : openedAt - base,
       closedAt: closedAt === undefined ? undefined : closedAt - base,
       mode: str(c.mode) || mode || undefined,
+      proxy: str(c.proxy) || undefined,
     };
     lane = {
       key,
@@ -529,6 +532,7 @@ function labelLane(lane: Lane, harHasConnectionIds: boolean): void {
     if (f.protocol) parts.push(f.protocol);
     if (f.localPort !== undefined) parts.push(`local :${f.localPort}`);
     if (f.tlsVersion) parts.push(f.tlsVersion);
+    if (f.proxy) parts.push(`via proxy ${f.proxy}`);
   } else {
     parts.push(harHasConnectionIds ? 'no connection' : 'no connection id');
     if (f.protocol) parts.push(f.protocol);
@@ -540,7 +544,7 @@ function labelLane(lane: Lane, harHasConnectionIds: boolean): void {
     const close = f.closeReason === 'open' ? 'still open' : f.closeText ? `closed: ${f.closeText.replace(/^closed /, '')}` : 'closed: not recorded';
     lane.label2 = open;
     lane.label3 = close;
-    lane.aria = `Connection ${lane.connectionId} to ${lane.origin}, ${f.protocol || 'protocol unknown'}${f.localPort !== undefined ? `, local port ${f.localPort}` : ''}${f.tlsVersion ? `, ${f.tlsVersion}` : ''}; ${open}; ${close}; ${lane.bars.length} exchanges`;
+    lane.aria = `Connection ${lane.connectionId} to ${lane.origin}, ${f.protocol || 'protocol unknown'}${f.localPort !== undefined ? `, local port ${f.localPort}` : ''}${f.tlsVersion ? `, ${f.tlsVersion}` : ''}${f.proxy ? `, via proxy ${f.proxy}` : ''}; ${open}; ${close}; ${lane.bars.length} exchanges`;
   } else if (harHasConnectionIds) {
     lane.label2 = 'never got a TCP connection';
     lane.label3 = lane.bars.every((b) => b.statusClass === 'failed') ? 'failed before connecting' : 'the HAR names no connection for these';

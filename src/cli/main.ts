@@ -15,12 +15,13 @@ const USAGE = `wirelane — run .http files and see the TCP connections they rod
 
 Usage:
   wirelane check FILE… [--json]
-  wirelane run FILE [--env NAME] [--name NAME]… [--mode MODE] [--insecure] [--timeout MS] [--har PATH] [--html PATH] [--json]
-  wirelane compare FILE [--modes close,keep-alive,pipeline:4,h2] [--json] [--html PATH]
+  wirelane run FILE [--env NAME] [--name NAME]… [--mode MODE] [--insecure] [--proxy URL] [--timeout MS] [--har PATH] [--html PATH] [--json]
+  wirelane compare FILE [--modes close,keep-alive,pipeline:4,h2] [--proxy URL] [--json] [--html PATH]
   wirelane report HAR --html PATH
   wirelane demo [--out DIR]
 
 MODE is keep-alive (default), close, pipeline:N or h2.
+--proxy http://[user:pass@]host:port (or 'off'); without it HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply.
 Exit codes: 0 done, 1 a request or session failed, 2 bad usage or a parse error.`;
 
 export async function main(argv: string[]): Promise<number> {

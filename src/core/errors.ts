@@ -33,6 +33,7 @@ export const ERROR_HINTS: Record<string, string> = {
   WL_GRAPHQL_VARIABLES: 'After the query and a blank line, GraphQL variables must be one JSON object.',
   WL_DNS: 'The host name did not resolve. Check the spelling, or use an IP address.',
   WL_CONNECT_REFUSED: 'Nothing is listening on that host and port. Is the server running?',
+  WL_PROXY: 'The proxy could not carry the request. Check the proxy URL (http://user:pass@host:port), its credentials, and NO_PROXY.',
   WL_CONNECT_TIMEOUT: 'The TCP connection did not complete in time. Check host, port and firewalls.',
   WL_TLS_CERT: 'The server’s certificate is not trusted. Use `# @insecure` (or --insecure) only for a server you control.',
   WL_TLS_HOSTNAME: 'The certificate does not name this host. Use the host name the certificate was issued for.',

@@ -18,6 +18,7 @@ import { RunRecorder } from '../core/timeline/recorder';
 import { resolveRegion, type NamedExchange, type ResolveContext } from '../core/variables/index';
 import { runFile, type FileRunResult } from '../runner/fileRunner';
 import { HttpEngine, type SendResult } from '../runner/http/engine';
+import { parseProxy } from '../runner/http/proxy';
 import { openWebSocket, type WsSessionHandle } from '../runner/ws/session';
 import type { Recording } from './recording';
 import type { ResponseDocuments } from './responseView';
@@ -107,14 +108,25 @@ export class RunService implements vscode.Disposable {
     };
   }
 
-  private proxyWarned = false;
+  private proxyLogged: string | undefined;
 
-  /** Wirelane connects directly (its timeline is about the sockets it opens): say so once when a proxy is configured. */
-  private warnProxy(s: WirelaneSettings): void {
-    if (!s.proxy || this.proxyWarned) return;
-    this.proxyWarned = true;
-    this.deps.log.warn(`A proxy is configured (${s.proxy}), but Wirelane sends requests directly, not through it.`);
-    void this.deps.notify('warning', `Wirelane: a proxy is configured (${s.proxy}); Wirelane does not use proxies yet and connects directly.`);
+  /**
+   * A proxy URL that cannot be used stops the send with WL_PROXY (never a silent direct
+   * connection); a usable one is named in the log once (without its credentials).
+   */
+  private checkProxy(s: WirelaneSettings): WlError | undefined {
+    if (!s.proxy) return undefined;
+    try {
+      const plan = parseProxy(s.proxy);
+      if (this.proxyLogged !== plan.origin) {
+        this.proxyLogged = plan.origin;
+        const direct = s.proxy.noProxy?.length ? ` (direct: ${s.proxy.noProxy.join(', ')})` : '';
+        this.deps.log.info(`HTTP requests go through the proxy ${plan.origin}${direct}; WebSocket and HTTP/1.0 requests connect directly.`);
+      }
+      return undefined;
+    } catch (err) {
+      return err instanceof WlError ? err : new WlError('WL_PROXY', String(err));
+    }
   }
 
   private namedFor(uri: vscode.Uri): Map<string, NamedExchange> {
@@ -127,11 +139,12 @@ export class RunService implements vscode.Disposable {
   }
 
   private interactiveFor(s: WirelaneSettings): Interactive {
-    const key = JSON.stringify([s.mode, s.verifyTls, s.timeoutMs, s.bodyLimitBytes]);
+    const proxy = s.proxy && !this.checkProxy(s) ? s.proxy : undefined;
+    const key = JSON.stringify([s.mode, s.verifyTls, s.timeoutMs, s.bodyLimitBytes, proxy]);
     if (this.interactive && this.interactive.key === key) return this.interactive;
     if (this.interactive) void this.interactive.engine.close();
     const recorder = new RunRecorder({ mode: s.mode, label: 'editor', environment: s.environment });
-    const engine = new HttpEngine({ recorder, mode: s.mode, insecure: !s.verifyTls, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes });
+    const engine = new HttpEngine({ recorder, mode: s.mode, insecure: !s.verifyTls, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, proxy });
     this.interactive = { engine, recorder, key };
     this.deps.recording.attach(recorder);
     return this.interactive;
@@ -203,7 +216,8 @@ export class RunService implements vscode.Disposable {
     if (node.kind === 'websocket') return this.connectWebSocketAt(doc, line);
     const what = resolved.request ? `${resolved.request.method} ${resolved.request.url}` : `${node.method} ${node.url.text}`.trim();
     if (!(await this.confirmUntrusted(`Send ${what}${resolved.needs.length ? ` (and ${resolved.needs.join(', ')} first)` : ''}`))) return { error: { code: 'WL_CANCELLED', message: 'not sent: not confirmed' } };
-    this.warnProxy(s);
+    const badProxy = this.checkProxy(s);
+    if (badProxy) return this.failed(badProxy, doc);
     const session = this.interactiveFor(s);
     this.showInTimeline([session.recorder], 'editor session');
     const title = `Wirelane: ${what}`;
@@ -270,7 +284,11 @@ export class RunService implements vscode.Disposable {
   async sendAll(doc: vscode.TextDocument, mode?: ConnectionMode): Promise<FileRunResult | undefined> {
     const s = this.deps.settings();
     if (!(await this.confirmUntrusted(`Send every request in ${vscode.workspace.asRelativePath(doc.uri)}`))) return undefined;
-    this.warnProxy(s);
+    const badProxy = this.checkProxy(s);
+    if (badProxy) {
+      this.failed(badProxy, doc);
+      return undefined;
+    }
     const m = mode ?? s.mode;
     const recorder = new RunRecorder({ mode: m, environment: s.environment, file: vscode.workspace.asRelativePath(doc.uri) });
     this.showInTimeline([recorder], `${vscode.workspace.asRelativePath(doc.uri)} · ${m}`);
@@ -283,6 +301,7 @@ export class RunService implements vscode.Disposable {
         envName: s.environment,
         mode: m,
         insecure: !s.verifyTls,
+        proxy: s.proxy,
         timeoutMs: s.timeoutMs,
         bodyLimitBytes: s.bodyLimitBytes,
         signal,
@@ -320,6 +339,11 @@ export class RunService implements vscode.Disposable {
   async compare(doc: vscode.TextDocument): Promise<FileRunResult[]> {
     const s = this.deps.settings();
     if (!(await this.confirmUntrusted(`Send every request in ${vscode.workspace.asRelativePath(doc.uri)} once per mode (${s.compareModes.join(', ')})`))) return [];
+    const badProxy = this.checkProxy(s);
+    if (badProxy) {
+      this.failed(badProxy, doc);
+      return [];
+    }
     const recorders = s.compareModes.map((mode) => new RunRecorder({ mode, idPrefix: `${mode}/`, label: mode, environment: s.environment, file: vscode.workspace.asRelativePath(doc.uri) }));
     this.showInTimeline(recorders, `compare ${vscode.workspace.asRelativePath(doc.uri)}`);
     this.deps.timeline.show();
@@ -329,7 +353,7 @@ export class RunService implements vscode.Disposable {
         this.deps.recording.attach(recorders[i]);
         try {
           results.push(
-            await runFile({ file: doc.uri.fsPath, text: doc.getText(), envName: s.environment, mode: s.compareModes[i], insecure: !s.verifyTls, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, signal, recorder: recorders[i], processEnv: vscode.workspace.isTrusted ? process.env : {}, extraEnv: s.restClientEnv }),
+            await runFile({ file: doc.uri.fsPath, text: doc.getText(), envName: s.environment, mode: s.compareModes[i], insecure: !s.verifyTls, proxy: s.proxy, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, signal, recorder: recorders[i], processEnv: vscode.workspace.isTrusted ? process.env : {}, extraEnv: s.restClientEnv }),
           );
         } catch (err) {
           this.failed(err, doc);

@@ -2,6 +2,7 @@
 // workspace values of the settings listed in capabilities.untrustedWorkspaces.restrictedConfigurations.
 import * as vscode from 'vscode';
 import type { ConnectionMode } from '../core/timeline/model';
+import { proxyFromEnv, splitNoProxy, type ProxyOptions } from '../runner/http/proxy';
 
 export interface WirelaneSettings {
   mode: ConnectionMode;
@@ -9,8 +10,11 @@ export interface WirelaneSettings {
   timeoutMs: number | undefined;
   bodyLimitBytes: number;
   verifyTls: boolean;
-  /** A proxy the user configured for VS Code (http.proxy) or the process (HTTPS_PROXY/HTTP_PROXY). Wirelane does not use it yet. */
-  proxy: string | undefined;
+  /**
+   * The proxy HTTP requests go through: `wirelane.proxy`, else VS Code's http.proxy (with http.noProxy),
+   * else HTTPS_PROXY/HTTP_PROXY/NO_PROXY; undefined when direct (`wirelane.proxy` = "off").
+   */
+  proxy: ProxyOptions | undefined;
   /** VS Code's http.proxySupport: 'off' means the user asked VS Code not to proxy. */
   proxySupport: string;
   recordingFolder: string;
@@ -32,7 +36,8 @@ export function readSettings(): WirelaneSettings {
   const http = vscode.workspace.getConfiguration('http');
   const mode = c.get<string>('defaultMode', 'keep-alive');
   const timeout = c.get<number>('timeoutMs', 30000);
-  const proxy = http.get<string>('proxy', '').trim() || process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy || undefined;
+  const proxySupport = http.get<string>('proxySupport', 'override');
+  const proxy = proxySetting(c.get<string>('proxy', ''), http, proxySupport);
   return {
     mode: isMode(mode) ? mode : 'keep-alive',
     compareModes: c.get<string[]>('compareModes', ['close', 'keep-alive', 'pipeline:4']).filter(isMode),
@@ -41,13 +46,30 @@ export function readSettings(): WirelaneSettings {
     // An untrusted workspace never turns verification off.
     verifyTls: vscode.workspace.isTrusted ? c.get<boolean>('tls.verify', true) : true,
     proxy,
-    proxySupport: http.get<string>('proxySupport', 'override'),
+    proxySupport,
     recordingFolder: c.get<string>('recording.folder', '.wirelane/sessions'),
     redactSecrets: c.get<boolean>('recording.redactSecrets', true),
     environment: c.get<string>('environment', '').trim() || undefined,
     reuseResponseTab: c.get<boolean>('response.reuseTab', false),
     restClientEnv: restClientEnv(c.get<string>('environment', '').trim() || undefined),
   };
+}
+
+/**
+ * `wirelane.proxy`: a URL wins; "off" connects directly; empty follows VS Code's http.proxy, then
+ * the environment — unless http.proxySupport is "off" (the person asked extensions not to proxy).
+ */
+export function proxySetting(own: string, http: vscode.WorkspaceConfiguration, proxySupport: string): ProxyOptions | undefined {
+  const env = process.env;
+  const noProxyFromVsCode = http.get<string[]>('noProxy', []);
+  const noProxy = Array.isArray(noProxyFromVsCode) && noProxyFromVsCode.length ? noProxyFromVsCode.map(String) : splitNoProxy(env.NO_PROXY ?? env.no_proxy);
+  const value = own.trim();
+  if (/^(?:off|none|direct)$/i.test(value)) return undefined;
+  if (value) return { url: value, noProxy };
+  if (proxySupport === 'off') return undefined;
+  const fromVsCode = http.get<string>('proxy', '').trim();
+  if (fromVsCode) return { url: fromVsCode, noProxy };
+  return proxyFromEnv(env);
 }
 
 /** People coming from REST Client keep their environments in settings: honour them for the selected one. */

@@ -15,6 +15,7 @@ import type { ConnectionMode, Exchange, Run, WsSession } from '../core/timeline/
 import type { RunRecorder } from '../core/timeline/recorder';
 import { WlError, type ErrorInfo } from '../core/errors';
 import { HttpEngine, type SendResult } from './http/engine';
+import type { ProxyOptions } from './http/proxy';
 import { openWebSocket } from './ws/session';
 
 export interface FileRunOptions {
@@ -27,6 +28,8 @@ export interface FileRunOptions {
   names?: string[];
   mode: ConnectionMode;
   insecure?: boolean;
+  /** A forward proxy for HTTP requests (WebSocket and HTTP/1.0 requests still connect directly). */
+  proxy?: ProxyOptions;
   /** Default per-request timeout (a region's `# @timeout` wins). */
   timeoutMs?: number;
   /** Whole-run timeout: what is still running is cancelled, the rest is not sent. */
@@ -193,6 +196,7 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     bodyLimitBytes: opts.bodyLimitBytes,
     tempDir: opts.tempDir,
     signal,
+    proxy: opts.proxy,
   });
 
   const results: RegionResult[] = [];

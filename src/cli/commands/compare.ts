@@ -10,7 +10,8 @@ import { HarFileWriter } from '../../runner/harFile';
 import { renderCompareTable, styleFor, summarize, summaryLine, type Style } from '../table';
 import { writeHtmlReport } from '../htmlReport';
 import { io } from '../io';
-import { cancelOnSigint, openHar, parseCli, parseMode, parseMs, parseVars, Progress, requireFile, skippedLines } from './run';
+import { cancelOnSigint, openHar, parseCli, parseMode, parseMs, parseVars, Progress, proxyOption, requireFile, skippedLines } from './run';
+import type { ProxyOptions } from '../../runner/http/proxy';
 import { WlError } from '../../core/errors';
 
 export const DEFAULT_MODES: ConnectionMode[] = ['close', 'keep-alive', 'pipeline:4', 'h2'];
@@ -28,6 +29,7 @@ export interface CompareOptions {
   envName?: string;
   names?: string[];
   insecure?: boolean;
+  proxy?: ProxyOptions;
   timeoutMs?: number;
   extraEnv?: Record<string, string>;
   signal?: AbortSignal;
@@ -47,6 +49,7 @@ export async function compareModes(o: CompareOptions): Promise<Array<{ mode: Con
       names: o.names,
       mode,
       insecure: o.insecure,
+      proxy: o.proxy,
       timeoutMs: o.timeoutMs,
       extraEnv: o.extraEnv,
       recorder,
@@ -80,6 +83,7 @@ export async function run(argv: string[]): Promise<number> {
     env: { type: 'string' },
     name: { type: 'string', multiple: true },
     insecure: { type: 'boolean' },
+    proxy: { type: 'string' },
     timeout: { type: 'string' },
     har: { type: 'string' },
     html: { type: 'string' },
@@ -89,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const file = requireFile(positionals);
   const modes = parseModes(values.modes);
+  const proxy = proxyOption(values.proxy);
   const har = openHar(values.har, values['keep-secrets']);
   const sigint = cancelOnSigint();
   let results;
@@ -99,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
       envName: values.env,
       names: values.name,
       insecure: values.insecure,
+      proxy,
       timeoutMs: parseMs(values.timeout, '--timeout'),
       extraEnv: parseVars(values.var),
       signal: sigint.signal,

@@ -12,6 +12,7 @@ import { HarFileWriter } from '../../runner/harFile';
 import { renderRunTable, runToJson, styleFor, summaryLine, type Style } from '../table';
 import { writeHtmlReport } from '../htmlReport';
 import { io } from '../io';
+import { parseProxy, proxyFromEnv, splitNoProxy, type ProxyOptions } from '../../runner/http/proxy';
 
 const MODE_RE = /^(keep-alive|close|h2|pipeline:[1-9][0-9]*)$/;
 
@@ -116,6 +117,19 @@ export function openHar(path: string | undefined, keepSecrets?: boolean): HarFil
   return har;
 }
 
+/** `--proxy URL` (with NO_PROXY), else HTTPS_PROXY / HTTP_PROXY / NO_PROXY; `--proxy off` connects directly. */
+export function proxyOption(flag: string | undefined, env: Record<string, string | undefined> = process.env): ProxyOptions | undefined {
+  if (flag !== undefined && /^(?:off|none|direct|)$/i.test(flag.trim())) return undefined;
+  const opts = flag !== undefined ? { url: flag.trim(), noProxy: splitNoProxy(env.NO_PROXY ?? env.no_proxy) } : proxyFromEnv(env);
+  if (!opts) return undefined;
+  try {
+    parseProxy(opts);
+  } catch (e) {
+    throw new WlError('WL_USAGE', `${flag !== undefined ? '--proxy' : 'HTTPS_PROXY/HTTP_PROXY'}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return opts;
+}
+
 export function exitCodeFor(result: FileRunResult): number {
   if (result.parseFailed) return 2;
   return result.failed ? 1 : 0;
@@ -127,6 +141,7 @@ export async function run(argv: string[]): Promise<number> {
     name: { type: 'string', multiple: true },
     mode: { type: 'string' },
     insecure: { type: 'boolean' },
+    proxy: { type: 'string' },
     timeout: { type: 'string' },
     'run-timeout': { type: 'string' },
     duration: { type: 'string' },
@@ -142,6 +157,7 @@ export async function run(argv: string[]): Promise<number> {
   const runTimeoutMs = parseMs(values['run-timeout'], '--run-timeout');
   const keepOpenMs = parseMs(values.duration, '--duration');
   const extraEnv = parseVars(values.var);
+  const proxy = proxyOption(values.proxy);
   const style = values.json ? styleFor({ isTTY: false }) : styleFor(io.out);
 
   const recorder = new RunRecorder({ mode, environment: values.env });
@@ -157,6 +173,7 @@ export async function run(argv: string[]): Promise<number> {
       names: values.name,
       mode,
       insecure: values.insecure,
+      proxy,
       timeoutMs,
       runTimeoutMs,
       keepOpenMs,

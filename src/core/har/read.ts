@@ -93,6 +93,8 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
       mode: str(c.mode) as Connection['mode'],
       requestCount: 0,
     };
+    const proxy = str(c.proxy);
+    if (proxy) conn.proxy = proxy;
     connections.push(conn);
     connById.set(id, conn);
   }

@@ -6,7 +6,7 @@
 // has a reason we can name (first, previous closed, idle timeout, pool busy, forced).
 
 import { buildConnector, Client, type Dispatcher } from 'undici';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { bytesRef, isTextMime, prepareBody, readBody, type PreparedBody, type Re
 import { ExchangeHandler } from './exchangeHandler';
 import { canAnswer, digestAuthorization, parseDigestChallenge } from './digest';
 import { sendHttp10 } from './http10';
+import { bypassesProxy, parseProxy, requestTunnel, type ProxyOptions, type ProxyPlan } from './proxy';
 
 export interface EngineOptions {
   recorder: RunRecorder;
@@ -33,6 +34,11 @@ export interface EngineOptions {
   signal?: AbortSignal;
   /** Extra trusted CA certificates (PEM), e.g. a company CA; the system roots stay trusted too. */
   ca?: string | string[];
+  /**
+   * A forward proxy: http:// requests go to it in absolute form, https:// ones through a CONNECT
+   * tunnel; `noProxy` hosts go direct. Connections record `proxy` (the URL without credentials).
+   */
+  proxy?: ProxyOptions;
 }
 
 export interface SendResult {
@@ -59,6 +65,8 @@ interface Slot extends PoolSlot {
   intent?: OpenIntent;
   /** Why this slot speaks h2 when the run's mode doesn't (a request line's `HTTP/2`). */
   h2Because?: string;
+  /** `forward`: the connection is to the proxy itself (absolute-form requests); `tunnel`: CONNECT, then TLS to the target. */
+  via?: { plan: ProxyPlan; kind: 'forward' | 'tunnel' };
 }
 
 interface Attempt {
@@ -179,8 +187,10 @@ export class HttpEngine {
   private readonly inFlight = new Set<ExchangeAbort>();
   private watchdog: NodeJS.Timeout | undefined;
   private watchdogAt = Infinity;
+  private readonly proxy: ProxyPlan | undefined;
 
   constructor(private readonly opts: EngineOptions) {
+    this.proxy = opts.proxy ? parseProxy(opts.proxy) : undefined;
     this.recorder = opts.recorder;
     this.mode = opts.mode;
     this.bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
@@ -293,16 +303,20 @@ export class HttpEngine {
     return c;
   }
 
-  private newSlot(origin: string, key: string, insecure: boolean, h2: boolean, intent?: OpenIntent, h2Because?: string): Slot {
+  private newSlot(origin: string, key: string, insecure: boolean, h2: boolean, intent?: OpenIntent, h2Because?: string, via?: Slot['via']): Slot {
     const base = this.connectorFor(insecure, h2);
     // eslint-disable-next-line prefer-const
     let slot: Slot;
-    const connector = ((o: buildConnector.Options, cb: buildConnector.Callback) => {
-      const tc = this.tracker.beginConnect(slot, o.protocol === 'https:');
-      const socket = base(o, cb) as unknown as Socket;
-      this.tracker.attachSocket(tc, socket);
-      return socket;
-    }) as buildConnector.connector;
+    const connector = (
+      via?.kind === 'tunnel'
+        ? (o: buildConnector.Options, cb: buildConnector.Callback) => this.connectTunnel(slot, via.plan, base, o, cb)
+        : (o: buildConnector.Options, cb: buildConnector.Callback) => {
+            const tc = this.tracker.beginConnect(slot, o.protocol === 'https:');
+            const socket = base(o, cb) as unknown as Socket;
+            this.tracker.attachSocket(tc, socket);
+            return socket;
+          }
+    ) as buildConnector.connector;
     const client = new Client(origin, {
       connect: connector,
       pipelining: this.pipelineDepth,
@@ -320,6 +334,8 @@ export class HttpEngine {
       lastUsed: 0,
       intent,
       h2Because,
+      via,
+      proxy: via?.plan.origin,
       nextOpen: () => this.openIntent(slot),
     };
     const list = this.pools.get(key);
@@ -331,7 +347,36 @@ export class HttpEngine {
   /** Why the slot's next connection opens: asked by the tracker when undici starts connecting. */
   private openIntent(slot: Slot): OpenIntent {
     const why = this.openIntentBare(slot);
-    return slot.h2Because ? { reason: why.reason, detail: `${why.detail} (HTTP/2: ${slot.h2Because})` } : why;
+    let detail = slot.h2Because ? `${why.detail} (HTTP/2: ${slot.h2Because})` : why.detail;
+    if (slot.via) {
+      detail +=
+        slot.via.kind === 'tunnel'
+          ? `; via proxy ${slot.via.plan.origin} (CONNECT tunnel, TLS to the server inside it)`
+          : `; via proxy ${slot.via.plan.origin} (http:// requests to every host share the connections to the proxy)`;
+    }
+    return { reason: why.reason, detail };
+  }
+
+  /**
+   * The connector of a slot whose https:// connections go through the proxy: TCP to the proxy
+   * (the socket the tracker records: its local port is what the proxy saw), CONNECT, then
+   * undici's own TLS connector over that socket.
+   */
+  private connectTunnel(slot: Slot, plan: ProxyPlan, base: ReturnType<typeof buildConnector>, o: buildConnector.Options, cb: buildConnector.Callback): Socket {
+    const tc = this.tracker.beginConnect(slot, true);
+    const raw = net.connect({ host: plan.host, port: plan.port });
+    this.tracker.attachSocket(tc, raw);
+    raw.setNoDelay(true);
+    const target = `${o.hostname.includes(':') && !o.hostname.startsWith('[') ? `[${o.hostname}]` : o.hostname}:${o.port || 443}`;
+    requestTunnel(raw, target, plan.authorization, 10_000, (err) => {
+      if (err) {
+        cb(err, null);
+        return;
+      }
+      const secure = base({ ...o, httpSocket: raw } as buildConnector.Options, cb) as unknown as tls.TLSSocket;
+      this.tracker.attachTunnelTls(tc, secure);
+    });
+    return raw;
   }
 
   private openIntentBare(slot: Slot): OpenIntent {
@@ -361,21 +406,23 @@ export class HttpEngine {
     }
   }
 
-  private pickSlot(req: ResolvedRequest, url: URL, origin: string, insecure: boolean, wantH2: boolean): Slot {
+  private pickSlot(req: ResolvedRequest, url: URL, origin: string, insecure: boolean, wantH2: boolean, via?: Slot['via']): Slot {
     // HTTP/2 is negotiated by ALPN, so only over TLS. Cleartext h2 would need prior knowledge
     // (undici's useH2c), which an HTTP/1.1-only server answers with an error, not a fallback.
     const h2 = wantH2 && url.protocol === 'https:';
-    const key = this.slotKey(origin, insecure, h2);
+    // Through a forward proxy every http:// request rides the connections to the proxy.
+    if (via?.kind === 'forward') origin = via.plan.origin;
+    const key = via ? `${this.slotKey(origin, insecure, h2)}|via ${via.kind}` : this.slotKey(origin, insecure, h2);
     const list = this.pools.get(key) ?? [];
     const h2Because = h2 && this.mode !== 'h2' ? `\`HTTP/2\` in the request line at ${req.source.file}:${req.source.line}` : undefined;
     if (req.connection === 'new') {
-      return this.newSlot(origin, key, insecure, h2, { reason: 'forced', detail: `\`# @connection new\` at ${req.source.file}:${req.source.line}` }, h2Because);
+      return this.newSlot(origin, key, insecure, h2, { reason: 'forced', detail: `\`# @connection new\` at ${req.source.file}:${req.source.line}` }, h2Because, via);
     }
     if (h2 || this.pipelineDepth > 1) {
       // One connection carries everything; concurrency is streams or the pipeline.
       const last = list[list.length - 1];
       if (last) return last;
-      return this.newSlot(origin, key, insecure, h2, undefined, h2Because);
+      return this.newSlot(origin, key, insecure, h2, undefined, h2Because, via);
     }
     let best: Slot | undefined;
     for (const s of list) {
@@ -391,9 +438,9 @@ export class HttpEngine {
         .map((s) => s.current?.conn.id ?? s.connecting?.conn.id)
         .filter(Boolean)
         .join(', ');
-      return this.newSlot(origin, key, insecure, h2, { reason: 'pool-busy', detail: `every connection to ${origin} was busy${busy ? ` (${busy})` : ''}` });
+      return this.newSlot(origin, key, insecure, h2, { reason: 'pool-busy', detail: `every connection to ${origin} was busy${busy ? ` (${busy})` : ''}` }, undefined, via);
     }
-    return this.newSlot(origin, key, insecure, h2);
+    return this.newSlot(origin, key, insecure, h2, undefined, undefined, via);
   }
 
   private async sendOnce(req: ResolvedRequest, a: Attempt, callSignal?: AbortSignal): Promise<SendResult> {
@@ -462,6 +509,7 @@ export class HttpEngine {
       tDone: undefined,
       sentHeaderText: undefined,
       responseRawHeaders: undefined,
+      hideProxyAuth: false,
     };
 
     if (req.httpVersion === 'HTTP/1.0') {
@@ -477,6 +525,7 @@ export class HttpEngine {
           bodyLimit: this.bodyLimit,
           tempDir: this.tempDir,
           useJar,
+          proxy: this.proxy && !bypassesProxy(this.proxy, a.url) ? this.proxy : undefined,
         });
       } finally {
         this.release(abort, callSignal);
@@ -493,8 +542,10 @@ export class HttpEngine {
     const wantH2 = this.mode === 'h2' || req.httpVersion === 'HTTP/2';
     let slot: Slot | undefined;
     let stage: ExchangeStage = 'queued';
+    const viaProxy = this.proxy && !bypassesProxy(this.proxy, a.url) ? this.proxy : undefined;
+    const via: Slot['via'] = viaProxy ? { plan: viaProxy, kind: a.url.protocol === 'https:' ? 'tunnel' : 'forward' } : undefined;
     try {
-      slot = this.pickSlot(req, a.url, a.origin, insecure, wantH2);
+      slot = this.pickSlot(req, a.url, a.origin, insecure, wantH2, via);
       const s = slot;
       s.busy++;
       s.lastUsed = t0;
@@ -504,10 +555,20 @@ export class HttpEngine {
         if (h2 && H2_FORBIDDEN.has(k.toLowerCase())) continue;
         sendHeaders.push(k, v);
       }
+      let path = a.path;
+      if (via?.kind === 'forward') {
+        // Absolute form to the proxy; undici would otherwise send the proxy's own Host.
+        path = a.href;
+        if (header(headers, 'host') === undefined) sendHeaders.push('Host', a.url.host);
+        if (viaProxy!.authorization && header(headers, 'proxy-authorization') === undefined) {
+          sendHeaders.push('Proxy-Authorization', viaProxy!.authorization);
+          trace.hideProxyAuth = true;
+        }
+      }
       const reqBody = a.body?.make() ?? null;
       const handler = new ExchangeHandler(this.tracker, trace, abort, this.bodyLimit, a.method === 'HEAD');
       this.tracker.claimDispatch(trace, s.client, {
-        path: a.path,
+        path,
         method: a.method,
         headers: sendHeaders,
         body: reqBody as never,
@@ -574,6 +635,10 @@ export class HttpEngine {
         err = new WlError('WL_TIMEOUT', err.message, { phase: stage === 'queued' ? 'connect' : phaseOf(stage), source: req.source });
       } else if (abort.kind === 'cancel' && err.code === 'WL_CANCELLED' && !err.phase) {
         err = new WlError('WL_CANCELLED', err.message, { phase: phaseOf(stage), source: req.source });
+      }
+      if (via && err.phase === 'connect' && err.code !== 'WL_PROXY' && err.code !== 'WL_CANCELLED' && !err.code.startsWith('WL_TLS')) {
+        // "Connection refused" alone would point at the server; it was the proxy.
+        err = new WlError(err.code, `${err.message}; connecting to the proxy ${via.plan.origin}`, { phase: err.phase, hint: err.hint, source: err.source, cause: err });
       }
       if (tc) {
         if (abort.kind === 'cancel') this.tracker.markClosing(tc, 'cancelled', 'the request on it was cancelled');
@@ -663,7 +728,7 @@ export class HttpEngine {
     const t: Timings = trace.exchange.timings;
     const tc = trace.conn;
     const sentHeaders = sentHeaderPairs(trace.sentHeaderText, tc?.conn.protocol === 'h2');
-    if (sentHeaders) trace.exchange.request.headers = sentHeaders;
+    if (sentHeaders) trace.exchange.request.headers = trace.hideProxyAuth ? sentHeaders.filter(([k]) => k.toLowerCase() !== 'proxy-authorization') : sentHeaders;
     if (!tc || trace.tSend === undefined) return;
     const c = tc.conn;
     let setup = 0;

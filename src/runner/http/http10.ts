@@ -12,6 +12,7 @@ import { WlError } from '../../core/errors';
 import { toWlError, type ExchangeStage } from './errors';
 import { bytesRef, readBody, type PreparedBody } from './body';
 import { trackerNow as now, type ExchangeTrace, type TrackedConnection } from './tracker';
+import { requestTunnel, type ProxyPlan } from './proxy';
 
 interface Host {
   recorder: RunRecorder;
@@ -34,6 +35,8 @@ export interface Http10Args {
   bodyLimit: number;
   tempDir: string;
   useJar: boolean;
+  /** The proxy this request goes through (NO_PROXY already applied): absolute form for http://, a CONNECT tunnel for https://. */
+  proxy?: ProxyPlan;
 }
 
 const MAX_HEAD = 64 * 1024;
@@ -45,6 +48,7 @@ export async function sendHttp10(a: Http10Args): Promise<{ exchange: ExchangeTra
   const isTls = url.protocol === 'https:';
   const port = Number(url.port || (isTls ? 443 : 80));
   const host = url.hostname.replace(/^\[|\]$/g, '');
+  const proxy = a.proxy;
   const first = !engine.originsSeen.has(url.origin);
   engine.originsSeen.add(url.origin);
   let resolveClosed!: () => void;
@@ -60,33 +64,41 @@ export async function sendHttp10(a: Http10Args): Promise<{ exchange: ExchangeTra
     mode: engine.mode,
     requestCount: 0,
   };
+  if (proxy) {
+    conn.proxy = proxy.origin;
+    if (!isTls) conn.origin = proxy.origin;
+    conn.openDetail += `; via proxy ${proxy.origin}${isTls ? ' (CONNECT tunnel, TLS to the server inside it)' : ''}`;
+  }
   engine.recorder.addConnection(conn);
   const tc = { conn, lookupAt: undefined as number | undefined } as unknown as TrackedConnection;
   trace.conn = tc;
   ex.connectionId = conn.id;
   let closing: { reason: CloseReason; detail: string } | undefined;
   let remoteEnded = false;
-  const socket: net.Socket = isTls
-    ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !a.insecure, ALPNProtocols: ['http/1.1'] })
-    : net.connect({ host, port });
+  const tlsOptions = { servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !a.insecure, ALPNProtocols: ['http/1.1'] };
+  // Through a proxy the TCP connection (the one recorded) is to the proxy; TLS, if any, runs inside the tunnel.
+  const raw: net.Socket = proxy ? net.connect({ host: proxy.host, port: proxy.port }) : isTls ? tls.connect({ host, port, ...tlsOptions }) : net.connect({ host, port });
+  let socket = raw;
   const handle = {
     closed,
     close(reason: 'client-closed') {
       closing ??= { reason, detail: 'closed by Wirelane at the end of the run' };
       socket.destroy();
+      raw.destroy();
     },
   };
   engine.connections.add(handle);
-  socket.once('lookup', () => (tc.lookupAt = now()));
-  socket.once('connect', () => {
+  raw.once('lookup', () => (tc.lookupAt = now()));
+  raw.once('connect', () => {
     conn.connectedAt = now();
-    conn.localAddress = socket.localAddress;
-    conn.localPort = socket.localPort;
-    conn.remoteAddress = socket.remoteAddress;
-    conn.remotePort = socket.remotePort;
+    conn.localAddress = raw.localAddress;
+    conn.localPort = raw.localPort;
+    conn.remoteAddress = raw.remoteAddress;
+    conn.remotePort = raw.remotePort;
   });
-  socket.once('end', () => (remoteEnded = true));
-  socket.once('close', () => {
+  const onEnd = () => (remoteEnded = true);
+  const onClose = () => {
+    if (conn.closedAt !== undefined) return;
     conn.closedAt = now();
     const c = closing ?? (remoteEnded ? { reason: 'server-closed' as const, detail: 'HTTP/1.0: the server ended the response by closing' } : { reason: 'client-closed' as const, detail: 'HTTP/1.0: closed by Wirelane after the response' });
     conn.closeReason = c.reason;
@@ -94,16 +106,25 @@ export async function sendHttp10(a: Http10Args): Promise<{ exchange: ExchangeTra
     engine.recorder.updateConnection(conn.id, {});
     engine.connections.delete(handle);
     resolveClosed();
-  });
+  };
+  raw.once('end', onEnd);
+  raw.once('close', onClose);
   let stage: ExchangeStage = 'connecting';
   const onAbort = (): void => {
     const r = a.signal.reason as WlError;
     closing ??= r?.code === 'WL_CANCELLED' ? { reason: 'cancelled', detail: 'the request on it was cancelled' } : { reason: 'error', detail: `${r?.code ?? 'aborted'}: Wirelane closed it` };
     socket.destroy(r);
+    raw.destroy();
   };
   if (a.signal.aborted) onAbort();
   else a.signal.once('abort', onAbort);
   try {
+    if (proxy && isTls) {
+      await new Promise<void>((resolve, reject) => requestTunnel(raw, `${net.isIPv6(host) ? `[${host}]` : host}:${port}`, proxy.authorization, 10_000, (err) => (err ? reject(err) : resolve())));
+      socket = tls.connect({ socket: raw, ...tlsOptions });
+      socket.once('end', onEnd);
+      socket.once('close', onClose);
+    }
     await new Promise<void>((resolve, reject) => {
       socket.once(isTls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);
@@ -111,14 +132,17 @@ export async function sendHttp10(a: Http10Args): Promise<{ exchange: ExchangeTra
     if (isTls) conn.secureAt = now();
     engine.recorder.updateConnection(conn.id, {});
     stage = 'sending';
-    const lines = [`${attempt.method} ${url.pathname}${url.search} HTTP/1.0`];
+    const forward = proxy && !isTls;
+    const lines = [`${attempt.method} ${forward ? url.href : `${url.pathname}${url.search}`} HTTP/1.0`];
     if (!a.headers.some(([k]) => k.toLowerCase() === 'host')) lines.push(`Host: ${url.host}`);
     for (const [k, v] of a.headers) if (k.toLowerCase() !== 'connection') lines.push(`${k}: ${v}`);
     const head = `${lines.join('\r\n')}\r\n\r\n`;
+    // The proxy's credentials go on the wire only, never into what is recorded.
+    const proxyAuth = forward && proxy.authorization && !a.headers.some(([k]) => k.toLowerCase() === 'proxy-authorization') ? `Proxy-Authorization: ${proxy.authorization}\r\n` : '';
     trace.tSend = now();
     trace.sentHeaderText = head.slice(0, -2);
     conn.requestCount = 1;
-    socket.write(head);
+    socket.write(proxyAuth ? `${head.slice(0, -2)}${proxyAuth}\r\n` : head);
     const body = attempt.body?.make();
     if (body instanceof Uint8Array) socket.write(body);
     else if (body) for await (const chunk of body as AsyncIterable<Uint8Array>) if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));

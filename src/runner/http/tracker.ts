@@ -29,6 +29,8 @@ export interface PoolSlot {
   last?: TrackedConnection;
   /** The last connection attempt that failed (refused, TLS…), for the exchange waiting on it. */
   failedConnect?: TrackedConnection;
+  /** The proxy (URL without credentials) this slot's connections go through. */
+  proxy?: string;
 }
 
 export interface TrackedConnection {
@@ -68,6 +70,8 @@ export interface ExchangeTrace {
   tDone?: number;
   sentHeaderText?: string;
   responseRawHeaders?: unknown[];
+  /** The engine added Proxy-Authorization for the proxy: not part of what the user's request recorded. */
+  hideProxyAuth?: boolean;
 }
 
 // Only what a request handler can't see: connections, and which socket a request was written
@@ -161,10 +165,28 @@ export class ConnectionTracker {
 
   private fillAddresses(tc: TrackedConnection, socket: Socket): void {
     const c = tc.conn;
-    c.localAddress = socket.localAddress;
-    c.localPort = socket.localPort;
-    c.remoteAddress = socket.remoteAddress;
-    c.remotePort = socket.remotePort;
+    // A TLS socket inside a proxy tunnel may not know the TCP addresses; the tunnel's socket did.
+    c.localAddress = socket.localAddress ?? c.localAddress;
+    c.localPort = socket.localPort ?? c.localPort;
+    c.remoteAddress = socket.remoteAddress ?? c.remoteAddress;
+    c.remotePort = socket.remotePort ?? c.remotePort;
+  }
+
+  /**
+   * The TLS socket opened inside a proxy's CONNECT tunnel (the tunnel's TCP socket went through
+   * attachSocket): undici writes requests on this one, so it is what names the connection.
+   */
+  attachTunnelTls(tc: TrackedConnection, socket: TLSSocket): void {
+    this.sockets.set(socket, tc);
+    tc.socket = socket;
+    socket.once('secureConnect', () => {
+      tc.conn.secureAt = now();
+      this.fillTls(tc, socket);
+    });
+    socket.once('end', () => {
+      tc.remoteEndedAt ??= now();
+    });
+    socket.once('close', () => this.finish(tc));
   }
 
   private fillTls(tc: TrackedConnection, s: TLSSocket): void {
@@ -204,6 +226,7 @@ export class ConnectionTracker {
       mode: this.opts.mode,
       requestCount: 0,
     };
+    if (slot.proxy) conn.proxy = slot.proxy;
     const tc: TrackedConnection = {
       conn,
       slot,
