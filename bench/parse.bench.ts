@@ -11,28 +11,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import { createIncrementalParser, parseHttpFile } from '../src/core/httpfile';
+import { generate } from '../test/fixtures/http/generate';
 
 const REQUESTS = 10_000;
 
-function generate(n: number): string {
-  const out: string[] = ['@host = http://127.0.0.1:8080', '@token = secret', ''];
-  for (let i = 0; i < n; i++) {
-    switch (i % 4) {
-      case 0:
-        out.push(`### create item ${i}`, `# @name create${i}`, `POST {{host}}/items/${i} HTTP/1.1`, 'Content-Type: application/json', 'Authorization: Bearer {{token}}', '', `{"id": ${i}, "name": "item {{$uuid}}"}`, '');
-        break;
-      case 1:
-        out.push(`### read item ${i}`, `GET {{host}}/items/{{create${i - 1}.response.body.$.id}}`, '    ?verbose=true', 'Accept: application/json', '', '> {%', '  client.global.set("id", response.body.id);', '%}', '');
-        break;
-      case 2:
-        out.push(`### upload ${i}`, `PUT {{host}}/files/${i}`, 'Content-Type: text/plain', '', '< ./data/upload.txt', '');
-        break;
-      default:
-        out.push(`### socket ${i}`, 'WEBSOCKET ws://127.0.0.1:8080/echo', '', `{"n": ${i}}`, '===', '=== wait-for-server', '');
-    }
-  }
-  return out.join('\n');
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -10,7 +10,7 @@ import { HarFileWriter } from '../../runner/harFile';
 import { renderCompareTable, styleFor, summarize, summaryLine, type Style } from '../table';
 import { writeHtmlReport } from '../htmlReport';
 import { io } from '../io';
-import { cancelOnSigint, openHar, parseCli, parseMode, parseMs, parseVars, Progress, proxyOption, requireFile, skippedLines } from './run';
+import { cancelOnSigint, openHar, parseCli, parseMode, parseMs, parseVars, Progress, proxyOption, requireFile, SENDING_OPTIONS, skippedLines } from './run';
 import type { ProxyOptions } from '../../runner/http/proxy';
 import { WlError } from '../../core/errors';
 
@@ -78,19 +78,7 @@ export function renderCompare(results: Array<{ mode: ConnectionMode; result: Fil
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCli(argv, {
-    modes: { type: 'string' },
-    env: { type: 'string' },
-    name: { type: 'string', multiple: true },
-    insecure: { type: 'boolean' },
-    proxy: { type: 'string' },
-    timeout: { type: 'string' },
-    har: { type: 'string' },
-    html: { type: 'string' },
-    json: { type: 'boolean' },
-    'keep-secrets': { type: 'boolean' },
-    var: { type: 'string', multiple: true },
-  });
+  const { values, positionals } = parseCli(argv, { ...SENDING_OPTIONS, modes: { type: 'string' } });
   const file = requireFile(positionals);
   const modes = parseModes(values.modes);
   const proxy = proxyOption(values.proxy);

@@ -135,21 +135,26 @@ export function exitCodeFor(result: FileRunResult): number {
   return result.failed ? 1 : 0;
 }
 
+/** Options `run` and `compare` share: what to send, how, and where to write it. */
+export const SENDING_OPTIONS = {
+  env: { type: 'string' },
+  name: { type: 'string', multiple: true },
+  insecure: { type: 'boolean' },
+  proxy: { type: 'string' },
+  timeout: { type: 'string' },
+  har: { type: 'string' },
+  html: { type: 'string' },
+  json: { type: 'boolean' },
+  'keep-secrets': { type: 'boolean' },
+  var: { type: 'string', multiple: true },
+} as const;
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCli(argv, {
-    env: { type: 'string' },
-    name: { type: 'string', multiple: true },
+    ...SENDING_OPTIONS,
     mode: { type: 'string' },
-    insecure: { type: 'boolean' },
-    proxy: { type: 'string' },
-    timeout: { type: 'string' },
     'run-timeout': { type: 'string' },
     duration: { type: 'string' },
-    har: { type: 'string' },
-    html: { type: 'string' },
-    json: { type: 'boolean' },
-    'keep-secrets': { type: 'boolean' },
-    var: { type: 'string', multiple: true },
   });
   const file = requireFile(positionals);
   const mode = parseMode(values.mode);
