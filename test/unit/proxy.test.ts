@@ -327,11 +327,17 @@ test('wirelane run --proxy: the HAR names the proxy on its connection and holds 
   const saved = io.out;
   const out: string[] = [];
   io.out = { write: (t: string) => void out.push(t), isTTY: false, columns: 160 };
+  // NO_PROXY from the environment applies to --proxy too (as in curl); CI sets it for loopback,
+  // so this test runs without it.
+  const noProxy = { NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+  delete process.env.NO_PROXY;
+  delete process.env.no_proxy;
   let code: number;
   try {
     code = await main(['run', file, '--proxy', withCredentials(proxyUrl), '--har', harPath, '--keep-secrets']);
   } finally {
     io.out = saved;
+    for (const [k, v] of Object.entries(noProxy)) if (v !== undefined) process.env[k] = v;
   }
   assert.equal(code, 0, out.join(''));
   assert.equal(proxySeen.length, 2);
