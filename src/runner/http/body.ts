@@ -150,7 +150,9 @@ export async function readBody(body: Readable, contentEncoding: string | undefin
         chunks.length = 0;
       }
       if (!file.write(chunk)) {
-        await Promise.race([once(file, 'drain'), once(file, 'error').then(([e]) => Promise.reject(e))]);
+        // events.once rejects on 'error' while waiting and removes both listeners when it settles;
+        // a separate once(file, 'error') per wait would pile up listeners on a 1 GB body.
+        await once(file, 'drain');
       }
     }
   } catch (e) {
