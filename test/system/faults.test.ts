@@ -311,9 +311,9 @@ test('TLS handshake reset (the server resets on the ClientHello) → WL_RESET, c
   try {
     const r = await runText(`GET https://127.0.0.1:${port}/x\n\n###\nGET ${s.url}/ok\n`);
     const [b] = r.results;
-    // Known gap (RELIABILITY.md): the phase says `connect`; the handshake had started, `tls` would be exact.
-    assert.ok(['tls', 'connect'].includes(b.error?.phase ?? ''), JSON.stringify(b.error));
-    const { bad } = assertRow(r, 'WL_RESET', b.error?.phase ?? 'connect');
+    // TCP had connected and the ClientHello was sent: the failure is the handshake's.
+    assert.equal(b.error?.phase, 'tls', JSON.stringify(b.error));
+    const { bad } = assertRow(r, 'WL_RESET', 'tls');
     const c = connOf(r.run, bad.exchange);
     assert.equal(c.localPort, ports[0]);
     assert.equal(c.closeReason, 'error');

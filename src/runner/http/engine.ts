@@ -636,6 +636,11 @@ export class HttpEngine {
       } else if (abort.kind === 'cancel' && err.code === 'WL_CANCELLED' && !err.phase) {
         err = new WlError('WL_CANCELLED', err.message, { phase: phaseOf(stage), source: req.source });
       }
+      const pending = tc ? undefined : (slot?.connecting ?? slot?.failedConnect);
+      if (!via && err.phase === 'connect' && pending?.tls && pending.conn.connectedAt !== undefined && pending.conn.secureAt === undefined) {
+        // TCP had connected and the handshake had begun: the failure belongs to TLS, not to the connect.
+        err = new WlError(err.code, err.message, { phase: 'tls', hint: err.hint, source: err.source, cause: err });
+      }
       if (via && err.phase === 'connect' && err.code !== 'WL_PROXY' && err.code !== 'WL_CANCELLED' && !err.code.startsWith('WL_TLS')) {
         // "Connection refused" alone would point at the server; it was the proxy.
         err = new WlError(err.code, `${err.message}; connecting to the proxy ${via.plan.origin}`, { phase: err.phase, hint: err.hint, source: err.source, cause: err });
