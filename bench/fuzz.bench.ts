@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import { parseHttpFile, splitLines, type HttpFile } from '../src/core/httpfile';
 import { resolveRegion, variableDiagnostics, type ResolveContext } from '../src/core/variables';
 import { ServerHarness } from '../test/unit/serverHarness';
+import { rangesOf } from '../test/unit/astRanges';
 
 const RUNS = Number(process.env.WL_FUZZ_RUNS ?? 100_000);
 const LSP_DOCS = Number(process.env.WL_FUZZ_LSP_DOCS ?? 500);
@@ -78,17 +79,6 @@ function context(): ResolveContext {
   };
 }
 
-type Range = { start: { line: number; character: number }; end: { line: number; character: number } };
-function* rangesOf(node: unknown): Generator<Range> {
-  if (Array.isArray(node)) {
-    for (const x of node) yield* rangesOf(x);
-  } else if (node !== null && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    const s = o.start as { line?: unknown } | undefined;
-    if (s && typeof s.line === 'number' && o.end) yield o as unknown as Range;
-    for (const k of Object.keys(o)) if (k !== 'start' && k !== 'end') yield* rangesOf(o[k]);
-  }
-}
 
 function badRange(lines: string[], what: unknown): string | undefined {
   for (const r of rangesOf(what)) {

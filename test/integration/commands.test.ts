@@ -2,17 +2,11 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FileRunResult } from '../../src/runner/fileRunner';
-import { closeAllEditors, openFile, startServer, wirelane, type TestServer } from './helpers';
+import { openFile, serverPerTest, wirelane, type TestServer } from './helpers';
 
 suite('commands', () => {
-  let server: TestServer;
-  setup(async () => {
-    server = await startServer();
-  });
-  teardown(async () => {
-    await server.close();
-    await closeAllEditors();
-  });
+  let server!: TestServer;
+  serverPerTest((s) => (server = s));
 
   test('Copy as cURL puts a runnable curl command on the clipboard', async () => {
     const editor = await openFile('cmd/curl.http', `POST ${server.url}/json?a=1\nContent-Type: application/json\nX-Quote: it's\n\n{"x": 1}\n`);

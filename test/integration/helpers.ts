@@ -134,3 +134,16 @@ export function note(line: string): void {
 export async function closeAllEditors(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
+
+/** Registers mocha setup/teardown: a fresh recording server for each test, editors closed after it. */
+export function serverPerTest(use: (server: TestServer) => void): void {
+  let server: TestServer | undefined;
+  setup(async () => {
+    server = await startServer();
+    use(server);
+  });
+  teardown(async () => {
+    await server?.close();
+    await closeAllEditors();
+  });
+}

@@ -4,17 +4,11 @@ import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { Har } from '../../src/core/har/types';
 import type { LoadMessage } from '../../src/protocol/webview';
-import { closeAllEditors, openFile, startServer, until, wirelane, workspaceDir, type TestServer } from './helpers';
+import { openFile, serverPerTest, until, wirelane, workspaceDir, type TestServer } from './helpers';
 
 suite('recording', () => {
-  let server: TestServer;
-  setup(async () => {
-    server = await startServer();
-  });
-  teardown(async () => {
-    await server.close();
-    await closeAllEditors();
-  });
+  let server!: TestServer;
+  serverPerTest((s) => (server = s));
 
   test('Start/Stop Recording writes a HAR into .wirelane/sessions with secrets redacted, valid while recording, and it reopens in the timeline editor', async () => {
     const api = await wirelane();

@@ -3,17 +3,11 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FileRunResult } from '../../src/runner/fileRunner';
 import type { AppendMessage, LoadMessage } from '../../src/protocol/webview';
-import { closeAllEditors, openFile, startServer, until, wirelane, type TestServer } from './helpers';
+import { openFile, serverPerTest, until, wirelane, type TestServer } from './helpers';
 
 suite('timeline panel', () => {
-  let server: TestServer;
-  setup(async () => {
-    server = await startServer();
-  });
-  teardown(async () => {
-    await server.close();
-    await closeAllEditors();
-  });
+  let server!: TestServer;
+  serverPerTest((s) => (server = s));
 
   test('Send All streams exchanges to the open panel in batches, not one message per event', async () => {
     const api = await wirelane();

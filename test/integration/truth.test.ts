@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FileRunResult } from '../../src/runner/fileRunner';
 import type { Har } from '../../src/core/har/types';
-import { closeAllEditors, note, openFile, partition, startServer, until, wirelane, type TestServer } from './helpers';
+import { note, openFile, partition, serverPerTest, until, wirelane, type TestServer } from './helpers';
 
 const variant = process.env.WIRELANE_IT_VARIANT ?? 'unknown';
 
@@ -42,14 +42,8 @@ function runCli(file: string, har: string): Promise<{ code: number; stdout: stri
 }
 
 suite(`truth inside VS Code (http.proxySupport ${variant})`, () => {
-  let server: TestServer;
-  setup(async () => {
-    server = await startServer();
-  });
-  teardown(async () => {
-    await server.close();
-    await closeAllEditors();
-  });
+  let server!: TestServer;
+  serverPerTest((s) => (server = s));
 
   test('Send All of a keep-alive file: same connection grouping in VS Code as `wirelane run` in plain Node, and as the server saw', async () => {
     const api = await wirelane();

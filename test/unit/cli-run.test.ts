@@ -8,9 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { main } from '../../src/cli/main';
-import { io } from '../../src/cli/io';
 import type { Har, HarEntry } from '../../src/core/har/types';
+import { cli } from './cliHarness';
 
 interface Seen {
   path: string;
@@ -98,23 +97,6 @@ function reset() {
   seenAuth = [];
 }
 
-/** Runs the CLI in this process, capturing what it prints. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = io.out;
-  const ew = process.stderr.write.bind(process.stderr);
-  io.out = { write: (t) => void out.push(t), isTTY: false, columns: 160 };
-  // stderr is free to borrow: node's test runner reports through stdout.
-  process.stderr.write = ((c: string | Uint8Array) => (err.push(String(c)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    io.out = saved;
-    process.stderr.write = ew;
-  }
-}
 
 const MIXED = `
 ### login

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { createIncrementalParser, parseHttpFile, splitLines, type HttpFile, type Range } from '../../src/core/httpfile';
+import { createIncrementalParser, parseHttpFile, splitLines, type HttpFile } from '../../src/core/httpfile';
+import { rangesOf } from './astRanges';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'http');
 const fixtures = [
@@ -42,16 +43,6 @@ function applyEdits(text: string, edits: Array<[number, number, string]>): strin
   return t;
 }
 
-function* rangesOf(node: unknown): Generator<Range> {
-  if (Array.isArray(node)) {
-    for (const x of node) yield* rangesOf(x);
-  } else if (node !== null && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    const s = o.start as { line?: unknown } | undefined;
-    if (s && typeof s.line === 'number' && o.end) yield o as unknown as Range;
-    for (const k of Object.keys(o)) if (k !== 'start' && k !== 'end') yield* rangesOf(o[k]);
-  }
-}
 
 function before(a: { line: number; character: number }, b: { line: number; character: number }): boolean {
   return a.line < b.line || (a.line === b.line && a.character <= b.character);

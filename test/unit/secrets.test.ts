@@ -14,8 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { main } from '../../src/cli/main';
-import { io } from '../../src/cli/io';
+import { cli } from './cliHarness';
 
 const PRIVATE_KEY = 'pk_live-7Gq2#Zx!9&w';
 const PRIVATE_PASS = 'hunter2-correct-horse';
@@ -71,21 +70,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = io.out;
-  const ew = process.stderr.write.bind(process.stderr);
-  io.out = { write: (t) => void out.push(t), isTTY: false, columns: 200 };
-  process.stderr.write = ((c: string | Uint8Array) => (err.push(String(c)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    io.out = saved;
-    process.stderr.write = ew;
-  }
-}
 
 function workspace(): string {
   const ws = mkdtempSync(join(dir, 'ws-'));
@@ -145,7 +129,7 @@ function leaksIn(bytes: Buffer): string[] {
 async function record(ws: string, extra: string[]): Promise<{ har: Buffer; html?: Buffer; out: string; code: number }> {
   const harPath = join(ws, 'rec.har');
   const htmlPath = join(ws, 'rec.html');
-  const r = await cli(['run', join(ws, 'api.http'), '--env', 'dev', '--har', harPath, '--html', htmlPath, '--timeout', '5000', ...extra]);
+  const r = await cli(['run', join(ws, 'api.http'), '--env', 'dev', '--har', harPath, '--html', htmlPath, '--timeout', '5000', ...extra], 200);
   return { har: readFileSync(harPath), html: existsSync(htmlPath) ? readFileSync(htmlPath) : undefined, out: r.out + r.err, code: r.code };
 }
 
@@ -181,7 +165,7 @@ test('a server that echoes the credential headers in its body (httpbin /headers)
   const ws = mkdtempSync(join(dir, 'mirror-'));
   writeFileSync(join(ws, 'mirror.http'), `GET http://${base}/mirror\nAuthorization: Bearer ${BEARER}\nCookie: typed=${COOKIE}\n`);
   const harPath = join(ws, 'mirror.har');
-  const r = await cli(['run', join(ws, 'mirror.http'), '--har', harPath]);
+  const r = await cli(['run', join(ws, 'mirror.http'), '--har', harPath], 200);
   assert.equal(r.code, 0, r.out + r.err);
   const bytes = readFileSync(harPath);
   assert.ok(bytes.includes(Buffer.from('[redacted]')), 'the headers themselves are redacted');
