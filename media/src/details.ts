@@ -253,7 +253,7 @@ export function renderDetails(pane: HTMLElement, model: TimelineModel, index: nu
       ['id', lane.connectionId],
       ['origin', lane.origin],
       ['protocol', f.protocol || '–'],
-      ['this exchange', bar?.paidHandshake ? 'opened it (paid the handshake)' : 'reused it'],
+      ['this exchange', bar?.use === 'opened' ? 'opened it (paid the handshake)' : bar?.use === 'reused' ? 'reused it' : 'never rode it: failed before the connection was established'],
       ['local port', f.localPort !== undefined ? String(f.localPort) : '–'],
       ['remote', `${f.remoteAddress ?? str(e.serverIPAddress)}${f.remotePort !== undefined ? `:${f.remotePort}` : ''}` || '–'],
       ['TLS', [f.tlsVersion, f.alpn && `ALPN ${f.alpn}`, f.cipher].filter(Boolean).join(', ') || 'none'],

@@ -8,6 +8,9 @@ import type { PackedFrames } from '../../src/protocol/webview';
 import type { CloseReason, OpenReason } from '../../src/core/timeline/model';
 // The reason texts are plain constants in a dependency-free module: one wording everywhere.
 import { CLOSE_REASON_TEXT, OPEN_REASON_TEXT } from '../../src/core/timeline/model';
+// Counts and totals come from the one summary the CLI and every other view use, over the same HAR.
+import { readHar, type HarReadResult } from '../../src/core/har/read';
+import { connectionUses, subRun, summarize, type ConnectionUse, type RunSummary } from '../../src/core/timeline/summary';
 
 export const PHASES = ['blocked', 'dns', 'connect', 'ssl', 'send', 'wait', 'receive'] as const;
 export type PhaseName = (typeof PHASES)[number];
@@ -34,8 +37,8 @@ export interface Bar {
   phases: number[];
   /** ms of the wait spent behind earlier responses on the same HTTP/1.x connection (pipelining). */
   headOfLine: number;
-  paidHandshake: boolean;
-  reusedKnown: boolean;
+  /** Opened its connection (paid the handshake), reused one, or never rode one (refused, DNS failure, no connection ids). */
+  use: ConnectionUse;
   sub: number;
   method: string;
   url: string;
@@ -109,15 +112,8 @@ export interface Group {
   exchangeCount: number;
 }
 
-export interface ModeSummary {
+export interface ModeSummary extends RunSummary {
   mode: string;
-  exchanges: number;
-  connections: number;
-  handshakesPaid: number;
-  handshakesSaved: number;
-  totalMs: number;
-  medianMs: number;
-  failed: number;
 }
 
 export interface TimelineModel {
@@ -261,6 +257,19 @@ export function buildModel(har: Har | unknown): TimelineModel {
   // In a compare each mode starts at 0 so the modes line up side by side; otherwise one clock.
   const baseOf = (mode: string): number => (isCompare ? modeStart.get(mode) ?? globalStart : globalStart);
 
+  let read: HarReadResult | undefined;
+  try {
+    read = readHar(har);
+  } catch {
+    read = undefined; // no entries array: nothing to draw or count
+  }
+  // Without connection ids nothing says which exchange opened or reused a connection.
+  const useOfEntry: ConnectionUse[] = new Array(entries.length).fill('none');
+  if (read && hasConnectionIds) {
+    const uses = connectionUses(read.run);
+    read.entryIndex.forEach((entry, k) => (useOfEntry[entry] = uses[k]!));
+  }
+
   const lanesByKey = new Map<string, Lane>();
   const groupsByKey = new Map<string, Group>();
   const bars: Array<Bar | undefined> = new Array(entries.length);
@@ -343,10 +352,6 @@ export function buildModel(har: Har | unknown): TimelineModel {
     const wsMessages = Array.isArray(e._webSocketMessages) ? e._webSocketMessages : undefined;
     const packed = obj((e as { _wlFrames?: unknown })._wlFrames) as Partial<PackedFrames>;
     const isWebSocket = status === 101 || !!wsMessages || Array.isArray(packed.dt) || str(e._resourceType) === 'websocket';
-    const reusedKnown = typeof ext.reused === 'boolean';
-    // Without a connection there was no handshake to pay (refused, DNS failure), whatever the timings say.
-    const hasConn = !!a.conn || !hasConnectionIds;
-    const paidHandshake = hasConn && (reusedKnown ? ext.reused === false && !(failed && phases[2] === 0) : phases[2]! > 0 || phases[3]! > 0);
     const key = a.conn ? `c\u0000${a.mode}\u0000${a.conn}` : `o\u0000${a.mode}\u0000${origin}`;
     const lane = laneFor(key, a.conn || undefined, origin, a.mode, base);
     const method = str(req.method, '?');
@@ -357,8 +362,7 @@ export function buildModel(har: Har | unknown): TimelineModel {
       end: start + duration,
       phases,
       headOfLine: 0,
-      paidHandshake,
-      reusedKnown,
+      use: useOfEntry[i] ?? 'none',
       sub: 0,
       method,
       url,
@@ -469,32 +473,15 @@ export function buildModel(har: Har | unknown): TimelineModel {
   groups.sort((x, y) => modeRank(x.mode) - modeRank(y.mode) || x.lanes[0]!.start - y.lanes[0]!.start);
   const lanes = groups.flatMap((g) => g.lanes);
 
-  const summarize = (mode: string, pick: (b: Bar) => boolean): ModeSummary => {
-    const bs = bars.filter((b): b is Bar => !!b && pick(b));
-    const conns = new Set<string>();
-    for (const l of lanes) if (l.connectionId && (mode === '*' || l.mode === mode)) conns.add(l.key);
-    const times = bs.map((b) => b.end - b.start).sort((x, y) => x - y);
-    let s = Infinity, e = -Infinity;
-    for (const b of bs) {
-      s = Math.min(s, b.start);
-      e = Math.max(e, b.end);
-    }
-    const paid = bs.filter((b) => b.paidHandshake).length;
-    const failed = bs.filter((b) => b.statusClass === 'failed').length;
-    const reused = bs.filter((b) => !b.paidHandshake && !!laneOfEntry[b.entry]?.connectionId).length;
-    return {
-      mode,
-      exchanges: bs.length,
-      connections: conns.size,
-      handshakesPaid: paid,
-      handshakesSaved: reused,
-      totalMs: bs.length ? e - s : 0,
-      medianMs: times.length ? times[Math.floor((times.length - 1) / 2)]! : 0,
-      failed,
-    };
+  const summaryOf = (mode: string): ModeSummary => {
+    if (!read) return { mode, ...summarize({ exchanges: [], connections: [], sessions: [] }) };
+    const r = read;
+    // Entries the timeline cannot place (no start time) are counted nowhere.
+    const pick = (entry: number): boolean => !!laneOfEntry[entry] && (mode === '*' || laneOfEntry[entry]!.mode === mode);
+    return { mode, ...summarize(subRun(r.run, (_, k) => pick(r.entryIndex[k]!))) };
   };
-  const modes = isCompare ? modeOrder.map((m) => summarize(m, (b) => laneOfEntry[b.entry]!.mode === m)) : [];
-  const total = summarize('*', () => true);
+  const modes = isCompare ? modeOrder.map((m) => summaryOf(m)) : [];
+  const total = summaryOf('*');
   if (isCompare) total.totalMs = modes.reduce((a, m) => a + m.totalMs, 0);
   const origins = [...new Set(lanes.map((l) => l.origin))].sort();
   return { groups, lanes, bars, laneOfEntry, tMin, tMax, hasConnectionIds, isCompare, modes, total, origins, entries, connectionsById, creator, unreadable };
@@ -571,6 +558,6 @@ export function formatMs(ms: number): string {
 export function summaryOfBar(b: Bar, lane: Lane | undefined): string {
   const status = b.statusClass === 'failed' ? `failed${b.errorCode ? ` (${b.errorCode})` : ''}` : `${b.status}${b.statusText ? ` ${b.statusText}` : ''}`;
   const conn = lane?.connectionId ? ` on ${lane.connectionId}` : '';
-  const how = !lane?.connectionId ? '' : b.paidHandshake ? ', opened the connection (paid the handshake)' : ', reused the connection';
+  const how = b.use === 'opened' ? ', opened the connection (paid the handshake)' : b.use === 'reused' ? ', reused the connection' : '';
   return `${b.name ? `${b.name}: ` : ''}${b.method} ${b.url} → ${status}, ${formatMs(b.end - b.start)}${conn}${how}${b.headOfLine > 0.05 ? `, waited ${formatMs(b.headOfLine)} behind earlier responses` : ''}`;
 }

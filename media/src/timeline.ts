@@ -807,7 +807,7 @@ export class Timeline {
   }
 
   private makeBar(b: Bar, lane: Lane): HTMLElement {
-    const cls = `wl-bar st-${b.statusClass}${b.paidHandshake ? ' new' : lane.connectionId ? ' reused' : ''}${b.isWebSocket ? ' ws' : ''}`;
+    const cls = `wl-bar st-${b.statusClass}${b.use === 'opened' ? ' new' : b.use === 'reused' ? ' reused' : ''}${b.isWebSocket ? ' ws' : ''}`;
     const be = el('div', cls, undefined, { role: 'button', 'aria-label': summaryOfBar(b, lane), tabindex: '-1' });
     be.dataset.entry = String(b.entry);
     const segs = el('div', 'wl-segs');

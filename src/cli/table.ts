@@ -2,6 +2,7 @@
 // formatting over the timeline model; colour is decided by the caller (TTY and NO_COLOR).
 
 import type { Connection, Exchange, Run, WsFrame, WsSession } from '../core/timeline/model';
+import { summarize } from '../core/timeline/summary';
 
 export interface Style {
   bold(s: string): string;
@@ -50,43 +51,13 @@ export function exchangeMs(ex: Exchange): number | undefined {
   return ex.endedAt === undefined ? undefined : ex.endedAt - ex.startedAt;
 }
 
-export interface RunSummary {
-  exchanges: number;
-  connections: number;
-  reused: number;
-  failed: number;
-  sessions: number;
-  frames: number;
-  tlsHandshakes: number;
-  totalMs: number;
-  medianMs: number;
-}
-
-export function summarize(run: Run): RunSummary {
-  const used = new Set<string>();
-  for (const ex of run.exchanges) if (ex.connectionId) used.add(ex.connectionId);
-  const conns = run.connections.filter((c) => used.has(c.id) || c.connectedAt !== undefined);
-  const times = run.exchanges.map(exchangeMs).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  const medianMs = times.length === 0 ? 0 : times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return {
-    exchanges: run.exchanges.length,
-    connections: Math.max(used.size, conns.length),
-    reused: run.exchanges.filter((e) => e.reused).length,
-    failed: run.exchanges.filter((e) => e.error).length + run.sessions.filter((s) => s.error && !run.exchanges[s.exchangeIndex]?.error).length,
-    sessions: run.sessions.length,
-    frames: run.sessions.reduce((n, s) => n + s.totalFrames, 0),
-    tlsHandshakes: conns.filter((c) => c.tls !== undefined || c.secureAt !== undefined || /^(https|wss):/i.test(c.origin)).length,
-    totalMs: (run.endedAt ?? Date.now()) - run.startedAt,
-    medianMs,
-  };
-}
+export { summarize, type RunSummary } from '../core/timeline/summary';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function summaryLine(run: Run, style: Style = PLAIN): string {
   const s = summarize(run);
-  let line = `${plural(s.exchanges, 'exchange')} on ${plural(s.connections, 'connection')}, ${plural(s.reused, 'handshake')} saved by reuse`;
+  let line = `${plural(s.exchanges, 'exchange')} on ${plural(s.connections, 'connection')}, ${plural(s.handshakesSaved, 'handshake')} saved by reuse`;
   if (s.sessions) line += `, ${plural(s.sessions, 'WebSocket session')} (${plural(s.frames, 'frame')})`;
   if (s.failed) line += `, ${style.red(`${s.failed} failed`)}`;
   return `${line} — ${formatMs(s.totalMs)} ms`;
@@ -186,9 +157,9 @@ export function renderCompareTable(results: ModeResult[], style: Style = PLAIN):
   const lines: Array<[string, (i: number) => string]> = [
     ['exchanges', (i) => String(sums[i].exchanges)],
     ['connections opened', (i) => mark(String(sums[i].connections), best(sums.map((s) => s.connections), i))],
-    ['TCP handshakes', (i) => String(sums[i].connections)],
+    ['TCP handshakes', (i) => String(sums[i].tcpHandshakes)],
     ['TLS handshakes', (i) => String(sums[i].tlsHandshakes)],
-    ['reused', (i) => String(sums[i].reused)],
+    ['handshakes saved', (i) => String(sums[i].handshakesSaved)],
     ['failed', (i) => (sums[i].failed ? style.red(String(sums[i].failed)) : '0')],
     ['total ms', (i) => mark(formatMs(sums[i].totalMs), best(sums.map((s) => s.totalMs), i))],
     ['median ms / request', (i) => mark(formatMs(sums[i].medianMs), best(sums.map((s) => s.medianMs), i))],

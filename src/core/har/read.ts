@@ -14,6 +14,8 @@ export interface HarReadResult {
   /** True when the connection grouping came from `_wirelane` or `connection`; false when guessed from addresses. */
   groupingExact: boolean;
   warnings: string[];
+  /** `entryIndex[i]` is the `log.entries` index run.exchanges[i] was read from (unreadable entries are skipped). */
+  entryIndex: number[];
 }
 
 const OPEN_REASONS = new Set<OpenReason>(['first', 'server-closed', 'idle-timeout', 'pool-busy', 'forced', 'upgrade']);
@@ -105,6 +107,7 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
   // some have neither. Ids become c1, c2, … in order of first appearance.
   const foreignIds = new Map<string, string>();
   const exchanges: Exchange[] = [];
+  const entryIndex: number[] = [];
   const sessions: WsSession[] = [];
   const entries = log.entries as unknown[];
   for (let i = 0; i < entries.length; i++) {
@@ -218,6 +221,7 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
       error: errInfo,
     };
     exchanges.push(ex);
+    entryIndex.push(i);
 
     if (isWs) {
       const wsExt = isObj(wl?.websocket) ? wl.websocket : {};
@@ -251,6 +255,7 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
         frames,
         totalFrames: num(wsExt.totalFrames) ?? frames.length,
         droppedFrames: num(wsExt.droppedFrames) ?? 0,
+        error: readError(wsExt.error, undefined),
       };
       sessions.push(session);
       ex.sessionId = session.id;
@@ -289,7 +294,7 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
     sessions,
   };
   if (runs.length === 0) runs.push({ id: run.id, mode: run.mode, label: run.label, startedAt, endedAt });
-  return { run, runs, creator, groupingExact, warnings };
+  return { run, runs, creator, groupingExact, warnings, entryIndex };
 }
 
 function normalizeProtocol(v: string | undefined): string {

@@ -174,6 +174,7 @@ export function exchangeToEntry(ex: Exchange, ctx: EntryContext): HarEntry {
         droppedFrames: ctx.omitFrames ? 0 : session.droppedFrames,
         protocol: session.protocol,
         extensions: session.extensions,
+        error: session.error ? { code: session.error.code, message: r.text(session.error.message), phase: session.error.phase, hint: session.error.hint } : undefined,
       };
     }
   }
