@@ -2,7 +2,7 @@
 // formatting over the timeline model; colour is decided by the caller (TTY and NO_COLOR).
 
 import type { Connection, Exchange, Run, WsFrame, WsSession } from '../core/timeline/model';
-import { summarize } from '../core/timeline/summary';
+import { connectionUses, summarize } from '../core/timeline/summary';
 
 export interface Style {
   bold(s: string): string;
@@ -103,7 +103,9 @@ export function renderRunTable(run: Run, opts: TableOptions = {}): string {
   const header = ['#', 'name', 'method', 'url', 'status', 'conn', 'reuse', 'ms'];
   const rows: string[][] = [];
   const extra = new Map<number, string[]>();
+  const uses = connectionUses(run);
   for (const ex of run.exchanges) {
+    const use = uses[ex.index] ?? 'none';
     rows.push([
       String(ex.index + 1),
       ellipsize(ex.name ?? '', 24),
@@ -111,7 +113,7 @@ export function renderRunTable(run: Run, opts: TableOptions = {}): string {
       ex.request.url,
       statusCell(ex, style),
       ex.connectionId ?? '–',
-      ex.connectionId ? (ex.reused ? style.dim('reused') : style.bold('new')) : '',
+      use === 'reused' ? style.dim('reused') : use === 'opened' ? style.bold('new') : ex.connectionId ? style.dim('none') : '',
       formatMs(exchangeMs(ex)),
     ]);
     const lines: string[] = [];

@@ -394,6 +394,7 @@ export class HttpEngine {
       case 'server-connection-close':
         return { reason: 'server-closed', detail: `previous connection ${id} was closed by the server (Connection: close)` };
       case 'server-closed':
+        if (prev.nonPersistent) return { reason: 'server-closed', detail: `previous connection ${id} was non-persistent: the server answered HTTP/1.0 without keep-alive and closed it` };
         return { reason: 'server-closed', detail: `previous connection ${id} was closed by the server (FIN)` };
       case 'idle-timeout':
         return { reason: 'idle-timeout', detail: `previous connection ${id} timed out while idle: ${prev.conn.closeDetail ?? ''}`.trim() };
@@ -588,7 +589,7 @@ export class HttpEngine {
       const response: ExchangeResponse = {
         status: res.status,
         statusText: res.statusText,
-        httpVersion: onH2 ? 'HTTP/2' : 'HTTP/1.1',
+        httpVersion: onH2 ? 'HTTP/2' : (tc?.responseVersion ?? 'HTTP/1.1'),
         headers: respHeaders,
         body: undefined,
         encodedSize: undefined,

@@ -46,6 +46,10 @@ export interface TrackedConnection {
   /** Seconds, from the server's `Keep-Alive: timeout=N`. */
   keepAliveHint?: number;
   serverSaidClose?: string;
+  /** The version on the server's status line (`HTTP/1.0` or `HTTP/1.1`), read from the first response's bytes. */
+  responseVersion?: string;
+  /** The server answered HTTP/1.0 without `Connection: keep-alive`: one response, then the connection ends. */
+  nonPersistent?: boolean;
   clientSaidClose?: string;
   closingBy?: { reason: CloseReason; detail: string };
   failure?: string;
@@ -264,7 +268,30 @@ export class ConnectionTracker {
     this.fillAddresses(tc, m.socket);
     if (tc.tls && !tc.conn.tls) this.fillTls(tc, m.socket as TLSSocket);
     tc.conn.protocol = m.socket.alpnProtocol === 'h2' ? 'h2' : 'http/1.1';
+    if (tc.conn.protocol !== 'h2') this.readStatusLineVersion(tc, m.socket);
     this.opts.recorder.updateConnection(tc.conn.id, {});
+  }
+
+  /**
+   * undici does not say which version the server's status line carried, and a 1.0 server
+   * answers a 1.1 request with `HTTP/1.0`. The first bytes the connection receives are the
+   * first status line: read them, then stop listening. With undici reading through
+   * 'readable', a 'data' listener only sees the chunks undici reads (Node's streams give
+   * 'readable' precedence), so this takes nothing from the parser.
+   */
+  private readStatusLineVersion(tc: TrackedConnection, socket: Socket): void {
+    let head = '';
+    const onData = (chunk: Buffer | string): void => {
+      head += typeof chunk === 'string' ? chunk.slice(0, 16) : chunk.toString('latin1', 0, Math.min(chunk.length, 16));
+      if (head.length < 9) return;
+      socket.off('data', onData);
+      const m = /^HTTP\/(1\.[01]) /.exec(head);
+      if (!m) return;
+      tc.responseVersion = `HTTP/${m[1]}`;
+      if (m[1] === '1.0') tc.conn.protocol = 'http/1.0';
+    };
+    socket.on('data', onData);
+    socket.once('close', () => socket.off('data', onData));
   }
 
   private onConnectError(m: { connector: object; error: { code?: string } }): void {
@@ -319,6 +346,7 @@ export class ConnectionTracker {
     trace.responseRawHeaders = raw;
     const tc = trace.conn;
     if (!tc || tc.conn.protocol === 'h2') return;
+    let keepAlive = false;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const k = raw[i];
       // `connection` and `keep-alive` are both 10 long: most headers are skipped without making a string.
@@ -327,12 +355,16 @@ export class ConnectionTracker {
       const name = headerText(k).toLowerCase();
       if (name === 'connection') {
         const v = headerText(raw[i + 1]).toLowerCase();
-        if (v.split(',').some((t) => t.trim() === 'close')) tc.serverSaidClose = 'Connection: close';
+        const tokens = v.split(',').map((t) => t.trim());
+        if (tokens.includes('close')) tc.serverSaidClose = 'Connection: close';
+        if (tokens.includes('keep-alive')) keepAlive = true;
       } else if (name === 'keep-alive') {
         const match = /(?:^|[\s,])timeout\s*=\s*(\d+)/i.exec(headerText(raw[i + 1]));
         if (match) tc.keepAliveHint = Number(match[1]);
       }
     }
+    // HTTP/1.0 is non-persistent unless the server agrees to keep-alive (RFC 9112 §9.3).
+    if (tc.responseVersion === 'HTTP/1.0' && !keepAlive) tc.nonPersistent = true;
   }
 
   /** The exchange ended (complete, or failed with `error`). */
@@ -353,7 +385,9 @@ export class ConnectionTracker {
   }
 
   private closeReasonOf(tc: TrackedConnection, at: number): { reason: CloseReason; detail: string } {
-    if (tc.closingBy) return tc.closingBy;
+    // A non-persistent connection whose one response is complete was over whatever Wirelane did next.
+    const over = tc.nonPersistent && tc.inFlight === 0 && !tc.brokenBy && !tc.clientSaidClose;
+    if (tc.closingBy && !(over && tc.closingBy.reason === 'client-closed')) return tc.closingBy;
     if (tc.remoteEndedAt !== undefined && (tc.brokenBy || tc.inFlight > 0)) {
       return { reason: 'server-closed', detail: 'server closed it (FIN) before the response was complete' };
     }
@@ -362,6 +396,12 @@ export class ConnectionTracker {
     // Asked for by the request: the server's echo of Connection: close is only its agreement.
     if (tc.clientSaidClose) return { reason: 'client-closed', detail: tc.clientSaidClose };
     if (tc.serverSaidClose) return { reason: 'server-connection-close', detail: `server sent ${tc.serverSaidClose}` };
+    if (over) {
+      // The server ends a non-persistent connection after its response (the pcap shows its FIN
+      // first); undici often tears the socket down in the same tick, before Node reports the FIN.
+      const fin = tc.remoteEndedAt !== undefined ? ' (its FIN arrived first)' : '';
+      return { reason: 'server-closed', detail: `non-persistent: the server answered HTTP/1.0 without Connection: keep-alive, which means one response per connection, so the server closed it after that response${fin}` };
+    }
     const idleMs = Math.round(at - tc.idleSince);
     const hint = tc.keepAliveHint;
     if (hint !== undefined && hint * 1000 - this.opts.keepAliveMarginMs <= 0 && tc.remoteEndedAt === undefined) {
