@@ -196,6 +196,11 @@ export class Timeline {
     this.laneViews.clear();
     for (const g of this.groupViews.values()) g.remove();
     this.groupViews.clear();
+    // Open details show the connection as it is now (a live run closes connections after the
+    // exchange was selected): the lane and the details read the same facts.
+    if (!this.detailsEl.hidden && this.selected >= 0 && this.model.bars[this.selected]) {
+      renderDetails(this.detailsEl, this.model, this.selected, this.fullEntry(this.selected, false), { openSource: this.host.openSource, close: () => this.closeDetails() });
+    }
     this.schedule();
   }
 

@@ -15,6 +15,7 @@ import type { HttpFile } from '../core/httpfile/ast';
 import type { ResolvedRequest } from '../core/request';
 import type { ConnectionMode, Exchange } from '../core/timeline/model';
 import { RunRecorder } from '../core/timeline/recorder';
+import { summarize } from '../core/timeline/summary';
 import { resolveRegion, type NamedExchange, type ResolveContext } from '../core/variables/index';
 import { runFile, type FileRunResult } from '../runner/fileRunner';
 import { HttpEngine, type SendResult } from '../runner/http/engine';
@@ -327,9 +328,9 @@ export class RunService implements vscode.Disposable {
         });
       }
     }
-    const conns = result.run.connections.length;
+    const sum = summarize(result.run);
     const errors = [...result.results.filter((r) => r.error).map((r) => r.error!), ...result.skipped.map((x) => x.error)];
-    const summary = `${result.results.length} request(s) on ${conns} connection(s) (${m})`;
+    const summary = `${sum.exchanges} request(s) on ${sum.connections} connection(s), ${sum.handshakesSaved} handshake(s) saved (${m})`;
     if (errors.length) this.reportError(errors[0], `${summary}; ${errors.length} failed. First: `);
     else void this.deps.notify('info', `Wirelane: ${summary}.`);
     return result;
@@ -361,13 +362,17 @@ export class RunService implements vscode.Disposable {
         }
       }
     });
-    const rows = results.map((r) => {
-      const total = (r.run.endedAt ?? r.run.startedAt) - r.run.startedAt;
-      const handshakes = r.run.connections.filter((c) => c.connectedAt !== undefined).length;
-      return `| ${r.run.mode} | ${r.results.length} | ${r.run.connections.length} | ${handshakes} | ${total.toFixed(0)} ms |`;
-    });
-    const table = ['| mode | requests | connections | handshakes | total |', '|---|---|---|---|---|', ...rows].join('\n');
-    await this.deps.responses.showText(`compare-${Date.now()}.md`, 'markdown', `# Compare: ${vscode.workspace.asRelativePath(doc.uri)}\n\n${table}\n`);
+    // The numbers are drawn in the timeline's compare table (the panel shown above), from the
+    // same summary the CLI prints; the notification repeats them in one line per mode.
+    if (results.length) {
+      const lines = results.map((r) => {
+        const x = summarize(r.run);
+        return `${r.run.mode}: ${x.exchanges} requests, ${x.connections} connections, ${x.handshakesSaved} handshakes saved, ${Math.round(x.totalMs)} ms`;
+      });
+      void this.deps.notify('info', `Wirelane compare — ${lines.join('; ')}. The table is in the timeline panel.`, 'Open Timeline').then((a) => {
+        if (a === 'Open Timeline') this.deps.timeline.show(false);
+      });
+    }
     return results;
   }
 

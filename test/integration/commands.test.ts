@@ -2,6 +2,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FileRunResult } from '../../src/runner/fileRunner';
+import { summarize } from '../../src/core/timeline/summary';
+import { buildModel } from '../../media/src/model';
 import { openFile, serverPerTest, wirelane, type TestServer } from './helpers';
 
 suite('commands', () => {
@@ -43,6 +45,7 @@ suite('commands', () => {
     await vscode.workspace.getConfiguration('wirelane').update('compareModes', ['close', 'keep-alive'], vscode.ConfigurationTarget.Workspace);
     try {
       const editor = await openFile('cmd/compare.http', `GET ${server.url}/r/1\n\n###\nGET ${server.url}/r/2\n\n###\nGET ${server.url}/r/3\n`);
+      const api = await wirelane();
       const results = (await vscode.commands.executeCommand('wirelane.compareModes', editor.document.uri.toString(), 0)) as FileRunResult[];
       assert.deepEqual(results.map((r) => r.run.mode), ['close', 'keep-alive']);
       assert.deepEqual(results.map((r) => r.run.connections.length), [3, 1]);
@@ -50,8 +53,19 @@ suite('commands', () => {
       const ports = server.seen.map((s) => s.remotePort);
       assert.equal(new Set(ports.slice(0, 3)).size, 3);
       assert.equal(new Set(ports.slice(3)).size, 1);
-      const table = vscode.window.visibleTextEditors.map((e) => e.document.getText()).find((t) => t.startsWith('# Compare'));
-      assert.match(table ?? '', /\| close \| 3 \| 3 \|/);
+      // No raw markdown: the compare table is the timeline's, and its numbers are the CLI's summary of the same runs.
+      assert.ok(!vscode.window.visibleTextEditors.some((e) => e.document.getText().startsWith('# Compare')), 'no untitled .md');
+      api.timeline.feed.flush();
+      const model = buildModel(api.timeline.feed.snapshot());
+      assert.ok(model.isCompare, 'the timeline shows a compare');
+      assert.deepEqual(
+        model.modes.map(({ mode, ...rest }) => [mode, rest]),
+        results.map((r) => [r.run.mode, summarize(r.run)]),
+      );
+      assert.deepEqual(model.modes.map((m) => [m.exchanges, m.connections, m.handshakesSaved]), [
+        [3, 3, 0],
+        [3, 1, 2],
+      ]);
     } finally {
       await vscode.workspace.getConfiguration('wirelane').update('compareModes', undefined, vscode.ConfigurationTarget.Workspace);
     }

@@ -186,7 +186,7 @@ class TrackedSession implements WsSessionHandle {
         followRedirects: false,
         rejectUnauthorized: !this.insecure,
         createConnection: ((o: { host: string; port: number | string }) => this.connect(o.host, Number(o.port), url)) as unknown as typeof net.createConnection,
-        finishRequest: (r: ClientRequest) => this.onRequestReady(r),
+        finishRequest: (r: ClientRequest) => this.onRequestReady(r, url),
         // Not in @types/ws: how long ws waits for the server's close frame before dropping the socket.
         ...({ closeTimeout: this.timeoutMs } as object),
       });
@@ -212,6 +212,22 @@ class TrackedSession implements WsSessionHandle {
   // ---- the socket ---------------------------------------------------------------------------
 
   private connect(host: string, port: number, url: URL): net.Socket {
+    const servername = net.isIP(host) ? undefined : host;
+    const socket: net.Socket = this.isTls
+      ? tls.connect({ host, port, servername, rejectUnauthorized: !this.insecure, ALPNProtocols: ['http/1.1'] })
+      : net.connect({ host, port });
+    this.track(socket, url, servername);
+    return socket;
+  }
+
+  /**
+   * Records the socket the upgrade rides on: the one `connect` made or, inside VS Code, the
+   * one its proxy support's agent made (the patched http.request hands ws an agent, and an
+   * agent never calls the request's own createConnection). Either way, the socket is the truth.
+   */
+  private track(socket: net.Socket, url: URL, servername: string | undefined): void {
+    if (this.socket) return;
+    this.socket = socket;
     this.t.opened = now();
     const id = this.recorder.nextConnectionId();
     this.connectionId = id;
@@ -225,16 +241,10 @@ class TrackedSession implements WsSessionHandle {
       closeReason: 'open',
       requestCount: 1,
     });
-    this.ensureExchange();
+    this.ensureExchange().connectionId = id;
 
-    const servername = net.isIP(host) ? undefined : host;
-    const socket: net.Socket = this.isTls
-      ? tls.connect({ host, port, servername, rejectUnauthorized: !this.insecure, ALPNProtocols: ['http/1.1'] })
-      : net.connect({ host, port });
-    this.socket = socket;
-    socket.once('lookup', () => (this.t.lookup = now()));
-    socket.once('connect', () => {
-      this.t.connected = now();
+    const onConnect = (): void => {
+      this.t.connected ??= now();
       this.recorder.updateConnection(id, {
         connectedAt: this.t.connected,
         localAddress: socket.localAddress,
@@ -242,16 +252,23 @@ class TrackedSession implements WsSessionHandle {
         remoteAddress: socket.remoteAddress,
         remotePort: socket.remotePort,
       });
-    });
+    };
+    const onSecure = (): void => {
+      this.t.secure ??= now();
+      this.recorder.updateConnection(id, { secureAt: this.t.secure, tls: tlsInfo(socket as tls.TLSSocket, servername) });
+    };
+    socket.once('lookup', () => (this.t.lookup = now()));
+    // An agent's socket may be connected already when it is handed over.
+    if (socket.connecting || socket.remotePort === undefined) socket.once('connect', onConnect);
+    else onConnect();
     if (this.isTls) {
-      socket.once('secureConnect', () => {
-        this.t.secure = now();
-        this.recorder.updateConnection(id, { secureAt: this.t.secure, tls: tlsInfo(socket as tls.TLSSocket, servername) });
-      });
+      // alpnProtocol is null until the handshake completes (then a name or false).
+      const alpn = (socket as tls.TLSSocket).alpnProtocol as string | false | null | undefined;
+      if (alpn !== null && alpn !== undefined) onSecure();
+      else socket.once('secureConnect', onSecure);
     }
     socket.on('error', (err) => (this.socketError ??= err));
     socket.once('close', () => this.connectionClosed());
-    return socket;
   }
 
   /** Called when the socket closed, or at once when a failed handshake destroys it (so the caller sees it closed). */
@@ -263,7 +280,8 @@ class TrackedSession implements WsSessionHandle {
     this.recorder.updateConnection(this.connectionId, { closedAt: now(), closeReason: reason, closeDetail: detail });
   }
 
-  private onRequestReady(r: ClientRequest): void {
+  private onRequestReady(r: ClientRequest, url: URL): void {
+    r.once('socket', (socket: net.Socket) => this.track(socket, url, net.isIP(url.hostname.replace(/^\[|\]$/g, '')) ? undefined : url.hostname));
     this.ensureExchange().request.headers = writtenHeaders(r);
     r.once('finish', () => (this.t.sent = now()));
     r.end();
