@@ -97,6 +97,8 @@ export interface Lane {
   end: number;
   facts: ConnectionFacts;
   ws?: WsTrack;
+  /** A TCP connection was made (it has a local port or carried an exchange); false for a refused attempt. */
+  established: boolean;
   isH2: boolean;
   label1: string;
   label2: string;
@@ -318,6 +320,7 @@ export function buildModel(har: Har | unknown): TimelineModel {
       start: facts.openedAt ?? Infinity,
       end: facts.closedAt ?? -Infinity,
       facts,
+      established: false,
       isH2: false,
       label1: '',
       label2: '',
@@ -456,6 +459,7 @@ export function buildModel(har: Har | unknown): TimelineModel {
     if (!Number.isFinite(lane.end)) lane.end = lane.start;
     tMin = Math.min(tMin, lane.start);
     tMax = Math.max(tMax, lane.end);
+    lane.established = !!lane.connectionId && (lane.facts.localPort !== undefined || lane.bars.some((b) => b.use !== 'none'));
     labelLane(lane, hasConnectionIds);
   }
   if (!Number.isFinite(tMin)) {
@@ -526,7 +530,12 @@ function labelLane(lane: Lane, harHasConnectionIds: boolean): void {
     parts.push(`${lane.bars.length} exchange${lane.bars.length === 1 ? '' : 's'}`);
   }
   lane.label1 = parts.join(' · ');
-  if (lane.connectionId) {
+  if (lane.connectionId && !lane.established && lane.bars.length > 0) {
+    // A refused or unreachable attempt: no TCP connection was made, so nothing opened or reused.
+    lane.label2 = 'connection attempt failed: never established';
+    lane.label3 = f.closeText || 'no TCP connection';
+    lane.aria = `Connection attempt ${lane.connectionId} to ${lane.origin} failed (${lane.label3}); ${lane.bars.length} exchanges never got a connection`;
+  } else if (lane.connectionId) {
     const open = f.openText ? `opened: ${f.openText}` : 'opened: reason not recorded';
     const close = f.closeReason === 'open' ? 'still open' : f.closeText ? `closed: ${f.closeText.replace(/^closed /, '')}` : 'closed: not recorded';
     lane.label2 = open;

@@ -737,8 +737,10 @@ export class Timeline {
     let v = this.laneViews.get(lane.key);
     if (!v) {
       const e = el('div', `wl-lane${lane.ws ? ' wl-lane-ws' : ''}`, undefined, { role: 'group', 'aria-label': lane.aria });
-      if (lane.connectionId !== undefined) e.dataset.connectionId = lane.connectionId;
-      else e.dataset.origin = lane.origin;
+      if (lane.connectionId !== undefined) {
+        e.dataset.connectionId = lane.connectionId;
+        e.dataset.established = String(lane.established);
+      } else e.dataset.origin = lane.origin;
       e.style.height = `${r.height}px`;
       const label = el('div', 'wl-lane-label');
       const l1 = el('div', 'wl-l1');
