@@ -520,7 +520,8 @@ function labelLane(lane: Lane, harHasConnectionIds: boolean): void {
   const parts: string[] = [];
   if (lane.connectionId) {
     parts.push(lane.connectionId);
-    if (f.protocol) parts.push(f.protocol);
+    // A failed attempt spoke no protocol.
+    if (f.protocol && lane.established) parts.push(f.protocol);
     if (f.localPort !== undefined) parts.push(`local :${f.localPort}`);
     if (f.tlsVersion) parts.push(f.tlsVersion);
     if (f.proxy) parts.push(`via proxy ${f.proxy}`);

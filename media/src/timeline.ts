@@ -720,9 +720,11 @@ export class Timeline {
     if (!e) {
       e = el('div', 'wl-group', undefined, { role: 'button', tabindex: '0' });
       e.dataset.group = g.key;
-      const conns = g.lanes.filter((l) => l.connectionId).length;
+      const conns = g.lanes.filter((l) => l.connectionId && l.established).length;
+      const failedAttempts = g.lanes.filter((l) => l.connectionId && !l.established).length;
       const text = `${g.mode && this.model.isCompare ? `${g.mode} · ` : ''}${g.origin}`;
-      const detail = `${conns ? `${conns} connection${conns === 1 ? '' : 's'}, ` : ''}${g.exchangeCount} exchange${g.exchangeCount === 1 ? '' : 's'}`;
+      const attempts = failedAttempts ? `${failedAttempts} failed connection attempt${failedAttempts === 1 ? '' : 's'}, ` : '';
+      const detail = `${conns ? `${conns} connection${conns === 1 ? '' : 's'}, ` : ''}${attempts}${g.exchangeCount} exchange${g.exchangeCount === 1 ? '' : 's'}`;
       e.append(el('span', 'wl-caret', collapsed ? '▸' : '▾'), el('span', 'wl-group-name', text), el('span', 'wl-group-detail', detail));
       e.setAttribute('aria-label', `${text}: ${detail}`);
       e.setAttribute('aria-expanded', String(!collapsed));

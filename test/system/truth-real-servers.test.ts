@@ -117,9 +117,9 @@ async function capture(port: number, deadPort: number | undefined, file: string,
   return flowsTo(readPcap(file), port);
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function runCli(args: string[], command = 'run'): Promise<{ code: number | null; out: string; err: string }> {
   // Asynchronous: the origins behind haproxy and squid answer from this process.
-  const proc = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const proc = spawn(process.execPath, [CLI, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d) => (out += d));
@@ -246,6 +246,56 @@ describe('truth against real servers (packet capture as ground truth)', { skip: 
     await browser?.close();
     const rows = matrix.map((m) => `| ${m.server} | ${m.claim} | ${m.result} |`);
     writeFileSync(join(ART, 'matrix.md'), ['| server | claim | result |', '|---|---|---|', ...rows, ''].join('\n'));
+  });
+
+  test('compare (close vs keep-alive) with a refused request: --json and the HTML compare table agree with the capture', { skip: binaryPresent('python-keepalive') ? false : 'python3 is not installed' }, async () => {
+    const server = await startPythonKeepAlive();
+    const dir = join(ART, 'compare');
+    mkdirSync(dir, { recursive: true });
+    try {
+      const deadPort = await freePort();
+      const httpFile = join(dir, 'requests.http');
+      writeFileSync(httpFile, [1, 2, 3].map((i) => `### r${i}\nGET ${server.url}/a.txt?r=${i}\n`).join('\n') + `\n### refused\nGET http://127.0.0.1:${deadPort}/\n`);
+      const html = join(dir, 'compare.html');
+      const har = join(dir, 'compare.har');
+      let r!: Awaited<ReturnType<typeof runCli>>;
+      const flows = await capture(server.port, deadPort, join(dir, 'compare.pcap'), async () => {
+        r = await runCli([httpFile, '--modes', 'close,keep-alive', '--json', '--har', har, '--html', html], 'compare');
+      });
+      assert.equal(r.code, 1, r.err);
+      const json = JSON.parse(r.out) as { modes: Array<{ mode: string; exchanges: number; connections: number; handshakesSaved: number; handshakesPaid: number; failed: number; totalMs: number }> };
+      const claims = readClaims(har);
+      const real = flows.filter((f) => f.established);
+      // Each capture flow belongs to the mode whose connection names its port.
+      const modeOfPort = new Map<number, string>();
+      for (const cn of claims.conns.values()) if (cn.localPort !== undefined) modeOfPort.set(cn.localPort, cn.mode ?? '');
+      const truth = ['close', 'keep-alive'].map((mode) => {
+        const mine = real.filter((f) => modeOfPort.get(f.clientPort) === mode);
+        return { mode, connections: mine.length, saved: mine.reduce((n, f) => n + f.requests - 1, 0) };
+      });
+      assert.equal(real.length, truth[0]!.connections + truth[1]!.connections, 'every connection in the capture belongs to a mode');
+      claim('compare', 'capture: close opens one connection per request, keep-alive one', () => {
+        assert.deepEqual(truth.map((t) => [t.connections, t.saved]), [[3, 0], [1, 2]]);
+      });
+      claim('compare', 'CLI compare --json per mode (the refused request saves nothing)', () => {
+        assert.deepEqual(json.modes.map((m) => [m.mode, m.exchanges, m.connections, m.handshakesPaid, m.handshakesSaved, m.failed]), truth.map((t) => [t.mode, 4, t.connections, t.connections, t.saved, 1]));
+      });
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      try {
+        await page.goto(pathToFileURL(html).href);
+        await page.waitForSelector('html[data-wl-painted]');
+        await page.screenshot({ path: join(dir, 'compare.png') });
+        const rows = await page.$$eval('table.wl-compare tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')));
+        claim('compare', 'HTML compare table per mode', () => {
+          // mode, exchanges, connections, handshakes paid, saved, total, median, failed
+          assert.deepEqual(rows.map((x) => [x[0], x[1], x[2], x[3], x[4], x[7]]), truth.map((t) => [t.mode, '4', String(t.connections), String(t.connections), String(t.saved), '1']));
+        });
+      } finally {
+        await page.close();
+      }
+    } finally {
+      await server.stop();
+    }
   });
 
   for (const c of CASES) {
