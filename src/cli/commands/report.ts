@@ -4,6 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { formatError, WlError } from '../../core/errors';
+import { readHar } from '../../core/har/read';
+import { summarize } from '../../core/timeline/summary';
 import { assertHarShape, writeReportHtml } from '../reportHtml';
 
 const USAGE = 'usage: wirelane report HAR --html PATH';
@@ -43,8 +45,10 @@ export async function run(argv: string[]): Promise<number> {
     }
     assertHarShape(har, input);
     await writeReportHtml(har, out, { title: basename(input) });
-    const connections = new Set(har.log.entries.map((e) => (e && typeof e === 'object' ? e.connection : undefined)).filter((c) => c !== undefined && c !== '')).size;
-    process.stdout.write(`wrote ${out} (${har.log.entries.length} exchanges, ${connections ? `${connections} connections` : 'no connection ids in this HAR'})\n`);
+    const hasIds = har.log.entries.some((e) => e && typeof e === 'object' && e.connection !== undefined && e.connection !== '');
+    // The same summary the report's own strip shows.
+    const sum = summarize(readHar(har, input).run);
+    process.stdout.write(`wrote ${out} (${har.log.entries.length} exchanges, ${hasIds ? `${sum.connections} connections` : 'no connection ids in this HAR'})\n`);
     return 0;
   } catch (err) {
     if (err instanceof WlError) {
