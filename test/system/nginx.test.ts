@@ -2,41 +2,16 @@
 // as nginx's own `$remote_port` and curl -v show.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpEngine } from '../../src/runner/http/engine';
 import { RunRecorder } from '../../src/core/timeline/recorder';
 import { request } from '../unit/engineHelpers';
+import { freePort, waitListening } from './realServers';
 
 const NGINX = '/usr/sbin/nginx';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** Resolves once nginx accepts connections (bounded: 100 tries, each waiting on the socket's own events). */
-async function waitListening(port: number, proc: ChildProcess): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (proc.exitCode !== null) throw new Error(`nginx exited with ${proc.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => setTimeout(() => resolve(false), 50));
-    });
-    if (ok) return;
-  }
-  throw new Error('nginx did not start listening');
-}
 
 async function startNginx(): Promise<{ url: string; dir: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'wl-nginx-'));
@@ -72,7 +47,7 @@ http {
   let stderr = '';
   proc.stderr?.on('data', (d) => (stderr += d));
   try {
-    await waitListening(port, proc);
+    await waitListening(port, proc, 'nginx');
   } catch (e) {
     proc.kill('SIGKILL');
     throw new Error(`${(e as Error).message}: ${stderr}`);

@@ -28,7 +28,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once the port accepts connections (bounded: 200 tries, each waiting on the socket's own events). */
-async function waitListening(port: number, proc: ChildProcess, name: string, stderr: () => string): Promise<void> {
+export async function waitListening(port: number, proc: ChildProcess, name: string, stderr: () => string = () => ''): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}: ${stderr()}`);
     const ok = await new Promise<boolean>((resolve) => {

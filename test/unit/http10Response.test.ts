@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { HttpEngine } from '../../src/runner/http/engine';
 import { RunRecorder } from '../../src/core/timeline/recorder';
+import type { Run } from '../../src/core/timeline/model';
 import { summarize } from '../../src/core/timeline/summary';
 import { toHar } from '../../src/core/har/write';
 import { readHar } from '../../src/core/har/read';
@@ -46,17 +47,22 @@ async function startHttp10Server(): Promise<{ url: string; ports: number[]; clos
   };
 }
 
-test('HTTP/1.0 without keep-alive: the real version is recorded, the server closes, the next connection opens because of it', async () => {
+/** Three sequential keep-alive requests to `path` of a fresh HTTP/1.0 server. */
+async function threeRequests(path: string): Promise<{ run: Run; server: { ports: number[] } }> {
   const server = await startHttp10Server();
   const recorder = new RunRecorder();
   const engine = new HttpEngine({ recorder, mode: 'keep-alive' });
   try {
-    for (let i = 0; i < 3; i++) await engine.send(request(`${server.url}/close`));
+    for (let i = 0; i < 3; i++) await engine.send(request(`${server.url}${path}`));
   } finally {
     await engine.close();
     await server.close();
   }
-  const run = recorder.finish();
+  return { run: recorder.finish(), server };
+}
+
+test('HTTP/1.0 without keep-alive: the real version is recorded, the server closes, the next connection opens because of it', async () => {
+  const { run, server } = await threeRequests('/close');
   assert.deepEqual(run.exchanges.map((x) => x.response?.httpVersion), ['HTTP/1.0', 'HTTP/1.0', 'HTTP/1.0']);
   assert.equal(new Set(server.ports).size, 3, 'the server saw three client ports');
   assert.deepEqual(run.exchanges.map((x) => run.connections.find((c) => c.id === x.connectionId)?.localPort), server.ports);
@@ -71,16 +77,7 @@ test('HTTP/1.0 without keep-alive: the real version is recorded, the server clos
 });
 
 test('HTTP/1.0 with Connection: keep-alive from the server: the connection is reused', async () => {
-  const server = await startHttp10Server();
-  const recorder = new RunRecorder();
-  const engine = new HttpEngine({ recorder, mode: 'keep-alive' });
-  try {
-    for (let i = 0; i < 3; i++) await engine.send(request(`${server.url}/ka`));
-  } finally {
-    await engine.close();
-    await server.close();
-  }
-  const run = recorder.finish();
+  const { run, server } = await threeRequests('/ka');
   assert.equal(new Set(server.ports).size, 1, 'the server saw one client port');
   assert.deepEqual(run.exchanges.map((x) => [x.response?.httpVersion, x.connectionId, x.reused]), [
     ['HTTP/1.0', 'c1', false],
