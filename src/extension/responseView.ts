@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { formatError } from '../core/errors';
 import { OPEN_REASON_TEXT, type Connection, type Exchange } from '../core/timeline/model';
+import { connectionUses } from '../core/timeline/summary';
 
 export const RESPONSE_SCHEME = 'wirelane-response';
 const KEEP = 50;
@@ -59,7 +60,9 @@ export function factLines(shown: ResponseShown): string[] {
   if (ex.error) lines.push(`error ${formatError(ex.error)}`);
   const where = ex.source ? `  (${ex.source.file.split(/[\\/]/).pop()}:${ex.source.line})` : '';
   lines.push(`${ex.request.method} ${ex.request.url}${where}`);
-  if (ex.connectionId) {
+  if (ex.connectionId && connectionUses({ exchanges: [ex], connections: c ? [c] : [], sessions: [] })[0] === 'none') {
+    lines.push(`connection attempt ${ex.connectionId} failed: never established${c?.closeDetail ? ` (${c.closeDetail})` : ''}`);
+  } else if (ex.connectionId) {
     const why = ex.reused ? 'reused' : `new: ${c?.openDetail ?? (c ? OPEN_REASON_TEXT[c.openReason] : 'opened for this request')}`;
     const ends = c?.localPort ? `  ·  ${c.localAddress ?? '127.0.0.1'}:${c.localPort} → ${c.remoteAddress ?? '?'}:${c.remotePort ?? '?'}` : '';
     const proto = c?.protocol ? `  ·  ${c.protocol}` : '';
