@@ -84,7 +84,7 @@ function start(): void {
         if (typeof m.entry === 'number') timeline.reveal(m.entry);
         break;
       case 'clear':
-        timeline.clearAll();
+        timeline.clearAll(typeof m.title === 'string' ? m.title : undefined);
         break;
     }
   });

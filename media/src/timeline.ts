@@ -168,8 +168,8 @@ export class Timeline {
     this.rebuild();
   }
 
-  clearAll(): void {
-    this.load({ log: { version: '1.2', creator: { name: '', version: '' }, entries: [] } });
+  clearAll(title?: string): void {
+    this.load({ log: { version: '1.2', creator: { name: '', version: '' }, entries: [] } }, title);
   }
 
   reveal(entry: number): void {

@@ -42,7 +42,7 @@ export class TimelineFeed {
     this.pending = { type: 'append', entries: [], connections: [], updates: [] };
     this.pendingConnections.clear();
     this.title = title;
-    this.post({ type: 'clear' });
+    this.post({ type: 'clear', title });
   }
 
   attach(recorder: RunRecorder): void {

@@ -37,6 +37,8 @@ export interface RevealMessage {
 /** host → renderer: forget everything (a new run started in a panel that shows only the latest). */
 export interface ClearMessage {
   type: 'clear';
+  /** The title of what is shown next (a Send All, a Compare, the editor session). */
+  title?: string;
 }
 
 export type HostToTimelineMessage = LoadMessage | AppendMessage | RevealMessage | ClearMessage;

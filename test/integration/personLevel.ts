@@ -140,6 +140,32 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
       log.push(`websocket view frames: ${JSON.stringify(frames)}`);
       await page.screenshot({ path: join(artifacts, 'ui-04-websocket-session.png') });
     });
+    // The session is drawn on its own connection's lane in the timeline, not in a "no connection" lane.
+    await step(page, artifacts, 'websocket-lane', async () => {
+      await runCommand(page, 'Wirelane: Open Timeline');
+      const f = await webviewFrame(page, '.wl-lane-ws[data-connection-id][data-established="true"]', 30_000);
+      const label = await f.$eval('.wl-lane-ws[data-connection-id]', (e) => e.querySelector('.wl-l1')?.textContent ?? '');
+      log.push(`websocket lane: ${label}`);
+      if (!/local :\d+/.test(label)) throw new Error(`the WebSocket lane names no local port: ${label}`);
+      await page.screenshot({ path: join(artifacts, 'ui-05-websocket-lane.png') });
+    });
+
+    // Compare Modes: the table is drawn in the timeline panel, from the same summary as the CLI.
+    await step(page, artifacts, 'compare', async () => {
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'people.http' }).first().click();
+      await page.locator('.tab', { hasText: 'people.http' }).first().waitFor({ timeout: 15_000 });
+      await runCommand(page, 'Wirelane: Compare Connection Modes');
+      const f = await webviewFrame(page, 'table.wl-compare tbody tr', 60_000);
+      await f.waitForFunction(() => document.querySelectorAll('table.wl-compare tbody tr').length >= 3 && document.querySelectorAll('[data-entry]').length >= 12, undefined, { timeout: 30_000 });
+      const rows = await f.$$eval('table.wl-compare tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')));
+      log.push(`compare table: ${JSON.stringify(rows)}`);
+      const title = await f.$eval('.wl-title', (e) => e.textContent ?? '');
+      if (!/^compare /.test(title)) throw new Error(`the timeline's title says "${title}" while it shows a compare`);
+      const close = rows.find((r) => r[0] === 'close');
+      // close: 4 requests on 4 connections, none reused.
+      if (!close || close[1] !== '4' || close[2] !== '4' || close[4] !== '0') throw new Error(`compare row for close is wrong: ${JSON.stringify(close)}`);
+      await page.screenshot({ path: join(artifacts, 'ui-06-compare.png') });
+    });
     writeFileSync(join(artifacts, 'ui-result.txt'), `ok\n${log.join('\n')}\n`);
     console.log(log.join('\n'));
     return 0;
