@@ -67,7 +67,8 @@ test('HTTP/1.0 without keep-alive: the real version is recorded, the server clos
   assert.equal(new Set(server.ports).size, 3, 'the server saw three client ports');
   assert.deepEqual(run.exchanges.map((x) => run.connections.find((c) => c.id === x.connectionId)?.localPort), server.ports);
   assert.deepEqual(run.connections.map((c) => c.protocol), ['http/1.0', 'http/1.0', 'http/1.0']);
-  assert.deepEqual(run.connections.map((c) => c.closeReason), ['server-closed', 'server-closed', 'server-closed']);
+  // The server's own close, or the end its response announced (undici may tear down first: a race the capture decides).
+  for (const c of run.connections) assert.ok(c.closeReason === 'server-closed' || c.closeReason === 'server-connection-close', `${c.id}: ${c.closeReason}`);
   assert.match(run.connections[0].closeDetail ?? '', /non-persistent.*HTTP\/1\.0 without Connection: keep-alive/);
   assert.deepEqual(run.connections.map((c) => c.openReason), ['first', 'server-closed', 'server-closed']);
   assert.match(run.connections[1].openDetail ?? '', /c1 was non-persistent/);

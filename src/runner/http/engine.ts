@@ -392,6 +392,7 @@ export class HttpEngine {
     const id = prev.conn.id;
     switch (prev.conn.closeReason) {
       case 'server-connection-close':
+        if (prev.nonPersistent) return { reason: 'server-closed', detail: `previous connection ${id} was non-persistent: the server answered HTTP/1.0 without keep-alive` };
         return { reason: 'server-closed', detail: `previous connection ${id} was closed by the server (Connection: close)` };
       case 'server-closed':
         if (prev.nonPersistent) return { reason: 'server-closed', detail: `previous connection ${id} was non-persistent: the server answered HTTP/1.0 without keep-alive and closed it` };

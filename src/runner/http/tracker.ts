@@ -288,7 +288,9 @@ export class ConnectionTracker {
       const m = /^HTTP\/(1\.[01]) /.exec(head);
       if (!m) return;
       tc.responseVersion = `HTTP/${m[1]}`;
-      if (m[1] === '1.0') tc.conn.protocol = 'http/1.0';
+      if (m[1] !== '1.0') return;
+      tc.conn.protocol = 'http/1.0';
+      this.opts.recorder.updateConnection(tc.conn.id, {});
     };
     socket.on('data', onData);
     socket.once('close', () => socket.off('data', onData));
@@ -397,10 +399,13 @@ export class ConnectionTracker {
     if (tc.clientSaidClose) return { reason: 'client-closed', detail: tc.clientSaidClose };
     if (tc.serverSaidClose) return { reason: 'server-connection-close', detail: `server sent ${tc.serverSaidClose}` };
     if (over) {
-      // The server ends a non-persistent connection after its response (the pcap shows its FIN
-      // first); undici often tears the socket down in the same tick, before Node reports the FIN.
-      const fin = tc.remoteEndedAt !== undefined ? ' (its FIN arrived first)' : '';
-      return { reason: 'server-closed', detail: `non-persistent: the server answered HTTP/1.0 without Connection: keep-alive, which means one response per connection, so the server closed it after that response${fin}` };
+      // The response said the connection ends with it. Who closes first is then a race between
+      // the server's close and undici's teardown on the complete response: say which only when
+      // the server's FIN was seen before the socket closed.
+      const what = 'non-persistent: the server answered HTTP/1.0 without Connection: keep-alive, which means one response per connection (HTTP/1.0’s default)';
+      return tc.remoteEndedAt !== undefined
+        ? { reason: 'server-closed', detail: `${what}, and the server closed it after that response (its FIN came first)` }
+        : { reason: 'server-connection-close', detail: `${what}, so it ended with that response` };
     }
     const idleMs = Math.round(at - tc.idleSince);
     const hint = tc.keepAliveHint;
