@@ -22,6 +22,8 @@ import { ExchangeHandler } from './exchangeHandler';
 import { canAnswer, digestAuthorization, parseDigestChallenge } from './digest';
 import { sendHttp10 } from './http10';
 import { bypassesProxy, parseProxy, requestTunnel, type ProxyOptions, type ProxyPlan } from './proxy';
+import type { Shaper } from '../net/conditions';
+import { connectShaped } from './shapedConnect';
 
 export interface EngineOptions {
   recorder: RunRecorder;
@@ -39,6 +41,8 @@ export interface EngineOptions {
    * tunnel; `noProxy` hosts go direct. Connections record `proxy` (the URL without credentials).
    */
   proxy?: ProxyOptions;
+  /** Simulated network conditions for every connection of the run (one Shaper per run). */
+  network?: Shaper;
 }
 
 export interface SendResult {
@@ -312,6 +316,7 @@ export class HttpEngine {
         ? (o: buildConnector.Options, cb: buildConnector.Callback) => this.connectTunnel(slot, via.plan, base, o, cb)
         : (o: buildConnector.Options, cb: buildConnector.Callback) => {
             const tc = this.tracker.beginConnect(slot, o.protocol === 'https:');
+            if (this.opts.network) return connectShaped(this.opts.network, base, o, cb, this.tracker, tc);
             const socket = base(o, cb) as unknown as Socket;
             this.tracker.attachSocket(tc, socket);
             return socket;
@@ -364,7 +369,7 @@ export class HttpEngine {
    */
   private connectTunnel(slot: Slot, plan: ProxyPlan, base: ReturnType<typeof buildConnector>, o: buildConnector.Options, cb: buildConnector.Callback): Socket {
     const tc = this.tracker.beginConnect(slot, true);
-    const raw = net.connect({ host: plan.host, port: plan.port });
+    const raw = this.opts.network ? this.opts.network.connect(plan) : net.connect({ host: plan.host, port: plan.port });
     this.tracker.attachSocket(tc, raw);
     raw.setNoDelay(true);
     const target = `${o.hostname.includes(':') && !o.hostname.startsWith('[') ? `[${o.hostname}]` : o.hostname}:${o.port || 443}`;
@@ -766,7 +771,7 @@ export class HttpEngine {
   }
 
   private http10Host() {
-    return { recorder: this.recorder, mode: this.mode, originsSeen: this.originsSeen, jar: this.jar, storeCookies: (h: Array<[string, string]>, u: URL) => this.storeCookies(h, u), finishTimings: (t: ExchangeTrace, at: number) => this.finishTimings(t, at), connections: this.http10Open };
+    return { recorder: this.recorder, mode: this.mode, network: this.opts.network, originsSeen: this.originsSeen, jar: this.jar, storeCookies: (h: Array<[string, string]>, u: URL) => this.storeCookies(h, u), finishTimings: (t: ExchangeTrace, at: number) => this.finishTimings(t, at), connections: this.http10Open };
   }
   private readonly http10Open = new Set<{ close(reason: 'client-closed'): void; closed: Promise<void> }>();
 
