@@ -1,0 +1,140 @@
+// The textbook's prediction for a run under simulated network conditions, to set beside what
+// was measured. Pure: counts come from the recorded run, the conditions from the run.
+//
+// With RTT the round-trip time, N the requests, C the TCP connections opened, h the handshake
+// round trips TLS adds per connection (TLS 1.3: 1, TLS 1.2: 2, none: 0), W the requests in
+// flight at once:
+//
+//   non-persistent (close):  T = N × 2 RTT                    (connect + request, each request)
+//                               + C × h RTT                   (each TLS handshake)
+//   persistent (keep-alive): T = C × (1 + h) RTT + N × 1 RTT  (handshake once, then one RTT each)
+//   pipelining (pipeline:W): T = C × (1 + h) RTT + ⌈N / W⌉ RTT (one RTT per window of W)
+//   HTTP/2 (h2):             T = C × (1 + h) RTT + ⌈N / W⌉ RTT (W = streams in flight, 64 here)
+//
+// plus the transmission time of the bytes on the bandwidth-limited links
+// (bytes × 8 / kbit/s, per direction). The model leaves out server think time, TCP slow start
+// (only large bodies feel it), requests that wait on an earlier response (chaining), and the
+// host's own work; the explanation names whichever of these shows in the measurement.
+
+import type { NetworkConditions } from '../network';
+import type { Run } from './model';
+
+/** Streams Wirelane keeps in flight on one HTTP/2 connection (the file runner's gate). */
+export const H2_STREAMS_IN_FLIGHT = 64;
+
+export interface PredictionInput {
+  mode: string;
+  /** Requests sent (HTTP exchanges and WebSocket upgrades). */
+  requests: number;
+  /** TCP connections opened. */
+  connections: number;
+  /** Handshake round trips TLS added, over all connections (1 per TLS 1.3, 2 per TLS 1.2). */
+  tlsRoundTrips: number;
+  tls12: number;
+  tls13: number;
+  bytesDown: number;
+  bytesUp: number;
+  /** Measured: first request sent → last response complete, ms. */
+  measuredMs: number;
+  /** Measured server time: the part of each response's wait beyond one RTT, summed (sequential modes). */
+  serverMs: number;
+}
+
+export interface Prediction {
+  modelMs: number;
+  /** The formula with this run's numbers, e.g. "5 × 2 RTT + 5 × 1 RTT (TLS 1.3) = 15 RTT". */
+  formula: string;
+  /** measured / model; undefined when the model predicts ~0 (no RTT). */
+  ratio?: number;
+  /** Why measured and model differ, in a sentence or two. */
+  explanation: string;
+}
+
+function windowOf(mode: string): number {
+  if (mode === 'h2') return H2_STREAMS_IN_FLIGHT;
+  const m = /^pipeline:(\d+)$/.exec(mode);
+  return m ? Math.max(1, Number(m[1])) : 1;
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+/** The counts of one mode of a run (a compare run, or the modes merged in one read HAR). */
+export function predictionInput(run: Run, mode: string = run.mode): PredictionInput {
+  const exchanges = run.exchanges.filter((e) => (e.mode ?? run.mode) === mode);
+  const used = new Set(exchanges.map((e) => e.connectionId).filter((x): x is string => x !== undefined));
+  const conns = run.connections.filter((c) => used.has(c.id));
+  let tls12 = 0;
+  let tls13 = 0;
+  for (const c of conns) {
+    if (!c.tls && c.secureAt === undefined) continue;
+    if (c.tls?.version === 'TLSv1.3') tls13++;
+    else tls12++;
+  }
+  let bytesDown = 0;
+  let bytesUp = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  let serverMs = 0;
+  const rtt = run.network?.rttMs ?? 0;
+  for (const e of exchanges) {
+    first = Math.min(first, e.startedAt);
+    last = Math.max(last, e.endedAt ?? e.startedAt);
+    bytesDown += Math.max(0, e.response?.encodedSize ?? e.response?.body?.size ?? 0);
+    bytesUp += Math.max(0, e.request.body?.size ?? 0);
+    if (e.timings.wait > rtt) serverMs += e.timings.wait - rtt;
+  }
+  return {
+    mode,
+    requests: exchanges.length,
+    connections: conns.length,
+    tlsRoundTrips: tls13 + 2 * tls12,
+    tls12,
+    tls13,
+    bytesDown,
+    bytesUp,
+    measuredMs: exchanges.length ? last - first : 0,
+    serverMs,
+  };
+}
+
+/** The textbook's time for this mode under `net`, and how the measurement compares. */
+export function predict(i: PredictionInput, net: NetworkConditions): Prediction {
+  const rtt = net.rttMs;
+  const w = windowOf(i.mode);
+  const sequential = w === 1;
+  const requestRtts = sequential ? i.requests : Math.ceil(i.requests / w);
+  const handshakeRtts = i.connections;
+  const rtts = handshakeRtts + i.tlsRoundTrips + requestRtts;
+  const transmitMs = (net.downKbps > 0 ? (i.bytesDown * 8) / net.downKbps : 0) + (net.upKbps > 0 ? (i.bytesUp * 8) / net.upKbps : 0);
+  const modelMs = rtts * rtt + transmitMs;
+
+  const parts: string[] = [];
+  if (i.mode === 'close' && i.connections === i.requests) parts.push(`${i.requests} × 2 RTT`);
+  else {
+    if (handshakeRtts) parts.push(`${handshakeRtts} × 1 RTT (TCP)`);
+    parts.push(sequential ? `${i.requests} × 1 RTT` : `⌈${i.requests} / ${w}⌉ × 1 RTT`);
+  }
+  if (i.tls13) parts.push(`${i.tls13} × 1 RTT (TLS 1.3)`);
+  if (i.tls12) parts.push(`${i.tls12} × 2 RTT (TLS 1.2)`);
+  let formula = `${parts.join(' + ')} = ${rtts} RTT = ${r1(rtts * rtt)} ms`;
+  if (transmitMs > 0) formula += ` + ${r1(transmitMs)} ms transmission`;
+
+  const ratio = modelMs > 0.5 ? i.measuredMs / modelMs : undefined;
+  return { modelMs, formula, ratio, explanation: explain(i, net, modelMs, ratio, sequential) };
+}
+
+function explain(i: PredictionInput, net: NetworkConditions, modelMs: number, ratio: number | undefined, sequential: boolean): string {
+  if (ratio === undefined) return 'No round trip to count: on loopback the textbook predicts ~0 ms; simulate one with --rtt or --network.';
+  const diff = i.measuredMs - modelMs;
+  const why: string[] = [];
+  if (ratio < 0.95) {
+    why.push(sequential ? 'faster than the model: some requests did not wait on the previous one' : 'faster than the model: more requests were in flight than one window');
+    return `${r1(-diff)} ms under the model (${why.join('; ')}).`;
+  }
+  if (i.tls12) why.push(`TLS 1.2 handshakes cost 2 RTT each where TLS 1.3 costs 1`);
+  if (sequential && i.serverMs > Math.max(1, 0.02 * modelMs)) why.push(`${r1(i.serverMs)} ms of it is the server's own time (each wait beyond one RTT)`);
+  if (!sequential && ratio > 1.3) why.push('requests that waited on earlier responses (or a small window) added round trips');
+  if (i.bytesDown > 14_600 && net.rttMs > 0) why.push('slow start: bodies over 10 segments take extra round trips');
+  if (!why.length) why.push(i.tls12 + i.tls13 > 0 ? 'timers, TLS work and the local network stack' : 'timers and the local network stack');
+  return `${diff >= 0 ? '+' : ''}${r1(diff)} ms beyond the model: ${why.join('; ')}.`;
+}
