@@ -9,6 +9,7 @@
 
 import type { Har, HarEntry, WirelaneConnectionExt } from '../../src/core/har/types';
 import { renderDetails } from './details';
+import { renderNetworkNote } from './network';
 import { clear, el } from './dom';
 import { buildModel, formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Group, type Lane, type TimelineModel } from './model';
 
@@ -255,6 +256,7 @@ export class Timeline {
       wrap.append(table);
       s.append(wrap);
     }
+    renderNetworkNote(s, this.har, m);
   }
 
   private buildToolbar(): void {

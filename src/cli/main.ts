@@ -19,7 +19,7 @@ Usage:
   wirelane run FILE [--env NAME] [--name NAME]… [--mode MODE] [--insecure] [--proxy URL] [--network PRESET] [--rtt MS] [--down KBPS] [--up KBPS] [--timeout MS] [--har PATH] [--html PATH] [--json]
   wirelane compare FILE [--modes close,keep-alive,pipeline:4,h2] [--proxy URL] [--network PRESET] [--rtt MS] [--down KBPS] [--up KBPS] [--json] [--html PATH]
   wirelane report HAR --html PATH
-  wirelane demo [--out DIR]
+  wirelane demo [--out DIR] [--network PRESET] [--rtt MS]
 
 MODE is keep-alive (default), close, pipeline:N or h2.
 --proxy http://[user:pass@]host:port (or 'off'); without it HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply.

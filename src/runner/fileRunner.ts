@@ -18,6 +18,7 @@ import { HttpEngine, type SendResult } from './http/engine';
 import type { ProxyOptions } from './http/proxy';
 import { openWebSocket } from './ws/session';
 import { Shaper } from './net/conditions';
+import { H2_STREAMS_IN_FLIGHT } from '../core/timeline/prediction';
 import type { NetworkConditions } from '../core/network';
 
 export interface FileRunOptions {
@@ -93,7 +94,7 @@ export interface FileRunResult {
 const isConcurrent = (mode: ConnectionMode) => mode === 'h2' || mode.startsWith('pipeline:');
 
 function inFlightFor(mode: ConnectionMode): number {
-  if (mode === 'h2') return 64;
+  if (mode === 'h2') return H2_STREAMS_IN_FLIGHT;
   const n = Number(mode.slice('pipeline:'.length));
   return Number.isInteger(n) && n > 0 ? Math.min(n, 64) : 1;
 }

@@ -38,6 +38,8 @@ export interface PredictionInput {
   measuredMs: number;
   /** Measured server time: the part of each response's wait beyond one RTT, summed (sequential modes). */
   serverMs: number;
+  /** The longest single wait beyond one RTT (what delays a window in the concurrent modes). */
+  maxServerMs: number;
 }
 
 export interface Prediction {
@@ -75,13 +77,17 @@ export function predictionInput(run: Run, mode: string = run.mode): PredictionIn
   let first = Infinity;
   let last = -Infinity;
   let serverMs = 0;
+  let maxServerMs = 0;
   const rtt = run.network?.rttMs ?? 0;
   for (const e of exchanges) {
     first = Math.min(first, e.startedAt);
     last = Math.max(last, e.endedAt ?? e.startedAt);
     bytesDown += Math.max(0, e.response?.encodedSize ?? e.response?.body?.size ?? 0);
     bytesUp += Math.max(0, e.request.body?.size ?? 0);
-    if (e.timings.wait > rtt) serverMs += e.timings.wait - rtt;
+    if (e.timings.wait > rtt) {
+      serverMs += e.timings.wait - rtt;
+      maxServerMs = Math.max(maxServerMs, e.timings.wait - rtt);
+    }
   }
   return {
     mode,
@@ -94,6 +100,7 @@ export function predictionInput(run: Run, mode: string = run.mode): PredictionIn
     bytesUp,
     measuredMs: exchanges.length ? last - first : 0,
     serverMs,
+    maxServerMs,
   };
 }
 
@@ -133,7 +140,10 @@ function explain(i: PredictionInput, net: NetworkConditions, modelMs: number, ra
   }
   if (i.tls12) why.push(`TLS 1.2 handshakes cost 2 RTT each where TLS 1.3 costs 1`);
   if (sequential && i.serverMs > Math.max(1, 0.02 * modelMs)) why.push(`${r1(i.serverMs)} ms of it is the server's own time (each wait beyond one RTT)`);
-  if (!sequential && ratio > 1.3) why.push('requests that waited on earlier responses (or a small window) added round trips');
+  if (!sequential && i.maxServerMs > Math.max(1, 0.02 * modelMs)) {
+    why.push(`the slowest response spent ${r1(i.maxServerMs)} ms at the server${i.mode === 'h2' ? '' : ', and the responses pipelined behind it waited (head-of-line blocking)'}`);
+  }
+  if (!sequential && diff - i.maxServerMs > 0.3 * modelMs) why.push('requests that waited on earlier responses (chained) or more requests than one window added round trips');
   if (i.bytesDown > 14_600 && net.rttMs > 0) why.push('slow start: bodies over 10 segments take extra round trips');
   if (!why.length) why.push(i.tls12 + i.tls13 > 0 ? 'timers, TLS work and the local network stack' : 'timers and the local network stack');
   return `${diff >= 0 ? '+' : ''}${r1(diff)} ms beyond the model: ${why.join('; ')}.`;

@@ -24,6 +24,7 @@ import { sendHttp10 } from './http10';
 import { bypassesProxy, parseProxy, requestTunnel, type ProxyOptions, type ProxyPlan } from './proxy';
 import type { Shaper } from '../net/conditions';
 import { connectShaped } from './shapedConnect';
+import { H2_STREAMS_IN_FLIGHT } from '../../core/timeline/prediction';
 
 export interface EngineOptions {
   recorder: RunRecorder;
@@ -313,8 +314,9 @@ export class HttpEngine {
     let slot: Slot;
     const connector = (
       via?.kind === 'tunnel'
-        ? (o: buildConnector.Options, cb: buildConnector.Callback) => this.connectTunnel(slot, via.plan, base, o, cb)
+        ? (o: buildConnector.Options, cb: buildConnector.Callback) => this.connectTunnel(slot, via.plan, base, o, streamsOnH2(slot, cb))
         : (o: buildConnector.Options, cb: buildConnector.Callback) => {
+            cb = streamsOnH2(slot, cb);
             const tc = this.tracker.beginConnect(slot, o.protocol === 'https:');
             if (this.opts.network) return connectShaped(this.opts.network, base, o, cb, this.tracker, tc);
             const socket = base(o, cb) as unknown as Socket;
@@ -844,6 +846,19 @@ export class ExchangeAbort {
   timeout(message = `No complete response within ${this.timeoutMs} ms`): void {
     this.fire('timeout', new WlError('WL_TIMEOUT', message, { source: this.source }));
   }
+}
+
+/**
+ * undici's `pipelining` (1 here outside pipeline:N) also caps an HTTP/2 session's streams in
+ * flight; once ALPN chose h2, lift it so the requests really are multiplexed. An h2 slot whose
+ * server chose HTTP/1.1 keeps 1 (no accidental pipelining).
+ */
+function streamsOnH2(slot: { h2: boolean; client: Client }, cb: buildConnector.Callback): buildConnector.Callback {
+  if (!slot.h2) return cb;
+  return ((err: Error | null, socket: { alpnProtocol?: string } | null) => {
+    (cb as (e: Error | null, s: unknown) => void)(err, socket);
+    if (!err && socket?.alpnProtocol === 'h2') slot.client.pipelining = H2_STREAMS_IN_FLIGHT;
+  }) as buildConnector.Callback;
 }
 
 /** Microsecond precision; -1 (not applicable) stays. */
