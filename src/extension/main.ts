@@ -14,6 +14,7 @@ import { ResponseDocuments } from './responseView';
 import { RunService } from './runService';
 import { readSettings } from './settings';
 import { WirelaneStatusBar } from './statusBar';
+import { NetworkStatusItem } from './networkPicker';
 import { TimelinePanel } from './timelinePanel';
 import { WsSessionView } from './wsSessionView';
 
@@ -68,7 +69,8 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
   const statusBar = new WirelaneStatusBar(recording, () => readSettings().environment);
   const harEditor = new HarEditorProvider(context.extensionUri, openSource);
   const wsViews = new Set<WsSessionView>();
-  context.subscriptions.push(responses, timeline, recording, statusBar, HarEditorProvider.register(context, harEditor));
+  const networkStatus = new NetworkStatusItem();
+  context.subscriptions.push(responses, timeline, recording, statusBar, networkStatus, HarEditorProvider.register(context, harEditor));
   recording.onDidChange(() => {
     statusBar.update();
     void vscode.commands.executeCommand('setContext', 'wirelane.recording', recording.active);
