@@ -108,6 +108,9 @@ export class Shaper {
   /** `net.connect(opts)`, shaped. Typed as a net.Socket: it has the parts HTTP, TLS and ws use. */
   connect(opts: { host: string; port: number }): net.Socket {
     const raw = net.connect({ host: opts.host.replace(/^\[|\]$/g, ''), port: opts.port, allowHalfOpen: true });
+    // The delays are the simulation's; the real socket must not add Nagle's (TLS over a Duplex
+    // never reaches it with setNoDelay).
+    raw.setNoDelay(true);
     return new ShapedSocket(raw, this) as unknown as net.Socket;
   }
 }
