@@ -8,6 +8,7 @@
 // its index in `log.entries`, inside its lane's element.
 
 import type { Har, HarEntry, WirelaneConnectionExt } from '../../src/core/har/types';
+import type { NetworkConditions } from '../../src/core/network';
 import { renderDetails } from './details';
 import { renderNetworkNote } from './network';
 import { clear, el } from './dom';
@@ -153,8 +154,9 @@ export class Timeline {
     this.renderNow();
   }
 
-  append(entries: HarEntry[], connections: WirelaneConnectionExt[], updates?: Array<{ index: number; entry: HarEntry }>): void {
+  append(entries: HarEntry[], connections: WirelaneConnectionExt[], updates?: Array<{ index: number; entry: HarEntry }>, network?: NetworkConditions): void {
     const log = this.har.log;
+    if (network) (log._wirelane ??= { connections: [] }).network = network;
     for (const e of entries) log.entries.push(e);
     for (const u of updates ?? []) if (u.index >= 0 && u.index < log.entries.length) log.entries[u.index] = u.entry;
     if (connections.length) {
