@@ -6,8 +6,7 @@
 //      adds cost the model cannot name. The server answers at once (no think time).
 //   2. Cost: 1,500 sequential keep-alive requests through the engine with a shaper at RTT 0 and
 //      unlimited bandwidth vs no shaper, interleaved rounds in this one process: CPU and wall.
-// The servers run in a child process so their work doesn't share our event loop.
-import { spawn } from 'node:child_process';
+// The servers (bench/benchServers.ts) run in a child process.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,22 +17,8 @@ import type { ConnectionMode } from '../src/core/timeline/model';
 import type { ResolvedRequest } from '../src/core/request';
 import { compareModes } from '../src/cli/commands/compare';
 import { predict, predictionInput } from '../src/core/timeline/prediction';
-import { selfSignedCert } from '../test/servers/certs';
+import { startBenchServers } from './benchServers';
 
-const SERVER_JS = `
-const http = require('node:http');
-const http2 = require('node:http2');
-const body = Buffer.from('x'.repeat(256));
-const h = (req, res) => { req.resume(); req.on('end', () => { res.setHeader('Content-Type', 'text/plain'); res.end(body); }); };
-const plain = http.createServer(h);
-plain.keepAliveTimeout = 60000;
-const tls = http2.createSecureServer({ key: process.env.WL_KEY, cert: process.env.WL_CERT, allowHTTP1: true }, h);
-plain.listen(0, '127.0.0.1', () => tls.listen(0, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ plain: plain.address().port, tls: tls.address().port }) + '\\n');
-}));
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
-`;
 
 const RTT = 40;
 const REQUESTS = 8;
@@ -68,11 +53,9 @@ async function cpuRound(url: string, shaped: boolean): Promise<{ cpu: number; ms
 }
 
 async function main(): Promise<void> {
-  const cert = await selfSignedCert();
-  const server = spawn(process.execPath, ['-e', SERVER_JS], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, WL_KEY: cert.key, WL_CERT: cert.cert } });
-  const ports = await new Promise<{ plain: number; tls: number }>((resolve) => server.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()))));
-  const plainUrl = `http://127.0.0.1:${ports.plain}`;
-  const tlsUrl = `https://127.0.0.1:${ports.tls}`;
+  const servers = await startBenchServers();
+  const plainUrl = servers.plain;
+  const tlsUrl = servers.secure;
   const dir = mkdtempSync(join(tmpdir(), 'wl-netbench-'));
   try {
     // 1. measured / model per mode at RTT 40 ms.
@@ -148,7 +131,7 @@ async function main(): Promise<void> {
     mkdirSync('bench/out', { recursive: true });
     writeFileSync('bench/out/network.md', `${md}\n`);
   } finally {
-    server.stdin!.end();
+    servers.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http, { type IncomingMessage, type Server } from 'node:http';
-import net, { type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { HttpEngine, type EngineOptions } from '../../src/runner/http/engine';
 import { Shaper } from '../../src/runner/net/conditions';
 import { RunRecorder } from '../../src/core/timeline/recorder';
@@ -16,6 +16,7 @@ import { readHar } from '../../src/core/har/read';
 import { openWebSocket } from '../../src/runner/ws/session';
 import { startH2Server, startRecordingServer, type RecordingServer } from '../servers/recordingServer';
 import { startWsServer, type RecordingWsServer } from '../servers/wsServer';
+import { openTunnel } from '../servers/connectTunnel';
 import { assertGroundTruth, request } from './engineHelpers';
 
 const RTT = 100;
@@ -35,17 +36,8 @@ before(async () => {
   proxy = http.createServer((_req, res) => res.writeHead(501).end());
   proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     proxySeen.push({ port: client.remotePort!, target: req.url! });
-    const [host, port] = req.url!.split(':');
-    const up = net.connect({ host, port: Number(port) }, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length) up.write(head);
-      up.pipe(client);
-      client.pipe(up);
-    });
-    proxySockets.add(up);
     proxySockets.add(client);
-    up.on('error', () => client.destroy());
-    client.on('error', () => up.destroy());
+    openTunnel(req.url!, client, head, (s) => proxySockets.add(s));
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
