@@ -18,6 +18,11 @@ import { startH2Server, startRecordingServer, type RecordingServer } from '../se
 import { startWsServer, type RecordingWsServer } from '../servers/wsServer';
 import { openTunnel } from '../servers/connectTunnel';
 import { assertGroundTruth, request } from './engineHelpers';
+import { predict, predictionInput, type PredictionInput } from '../../src/core/timeline/prediction';
+import { cli } from './cliHarness';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const RTT = 100;
 const COND: NetworkConditions = { rttMs: RTT, downKbps: 0, upKbps: 0 };
@@ -220,4 +225,81 @@ test('presets and flags: --network slow-4g, overrides, RTT/DOWN/UP, bad values a
   assert.throws(() => resolveNetwork({ network: 'warp-speed' }), (e: { code?: string }) => e.code === 'WL_USAGE');
   assert.throws(() => resolveNetwork({ rtt: '-5' }), (e: { code?: string }) => e.code === 'WL_USAGE');
   assert.match(describeNetwork({ rttMs: 150, downKbps: 1638.4, upKbps: 750, preset: 'slow-4g' }), /^simulated network: Slow 4G — RTT 150 ms, down 1\.6 Mbit\/s, up 750 kbit\/s$/);
+});
+
+test('bandwidth is one link per run: two connections downloading at once share it', async () => {
+  // Two 32 KiB bodies on two connections (keep-alive opens a second one while the first is busy)
+  // share 800 kbit/s: together they cannot arrive before 64 KiB × 8 / 800 = 655 ms.
+  const run = await withEngine({ rttMs: 0, downKbps: 800, upKbps: 0 }, {}, async (e) => {
+    await Promise.all([e.send(request(`${plain.url}/big?mb=0.03125`)), e.send(request(`${plain.url}/big?mb=0.03125`))]);
+  });
+  assert.equal(run.connections.length, 2);
+  for (const ex of run.exchanges) ok(ex);
+  const first = Math.min(...run.exchanges.map((e) => e.startedAt));
+  const last = Math.max(...run.exchanges.map((e) => e.endedAt!));
+  assert.ok(last - first >= (65536 * 8) / 800, `two 32 KiB bodies through one 800 kbit/s link took ${last - first} ms`);
+});
+
+function input(extra: Partial<PredictionInput>): PredictionInput {
+  return { mode: 'keep-alive', requests: 5, connections: 1, tlsRoundTrips: 0, tls12: 0, tls13: 0, bytesDown: 0, bytesUp: 0, measuredMs: 0, serverMs: 0, maxServerMs: 0, ...extra };
+}
+
+test('the textbook model: 2 RTT per non-persistent request, 1 per persistent one, 1 per window, +1 per TLS 1.3 handshake', () => {
+  const net = { rttMs: 100, downKbps: 0, upKbps: 0 };
+  assert.equal(predict(input({ mode: 'close', connections: 5 }), net).modelMs, 1000);
+  assert.match(predict(input({ mode: 'close', connections: 5 }), net).formula, /^5 × 2 RTT = 10 RTT = 1000 ms$/);
+  assert.equal(predict(input({}), net).modelMs, 600);
+  assert.equal(predict(input({ mode: 'pipeline:4', requests: 8 }), net).modelMs, 300);
+  assert.equal(predict(input({ mode: 'h2', requests: 8, tls13: 1, tlsRoundTrips: 1 }), net).modelMs, 300);
+  assert.equal(predict(input({ mode: 'close', connections: 5, tls13: 5, tlsRoundTrips: 5 }), net).modelMs, 1500);
+  // TLS 1.2: two round trips per handshake, and the explanation says so.
+  const tls12 = predict(input({ tls12: 1, tlsRoundTrips: 2, measuredMs: 860 }), net);
+  assert.equal(tls12.modelMs, 800);
+  assert.match(tls12.explanation, /TLS 1\.2 handshakes cost 2 RTT/);
+  // Bandwidth: transmission time on top of the round trips.
+  assert.equal(predict(input({ bytesDown: 100_000 }), { rttMs: 100, downKbps: 800, upKbps: 0 }).modelMs, 600 + 1000);
+  // Server think time is named when it is what the measurement adds.
+  const slow = predict(input({ measuredMs: 900, serverMs: 280 }), net);
+  assert.ok(Math.abs(slow.ratio! - 1.5) < 1e-9);
+  assert.match(slow.explanation, /280 ms of it is the server's own time/);
+  // Faster than physics allows is called out, not hidden.
+  assert.match(predict(input({ measuredMs: 300 }), net).explanation, /under the model/);
+  // Without a round trip there is nothing to predict.
+  assert.equal(predict(input({ measuredMs: 3 }), { rttMs: 0, downKbps: 0, upKbps: 0 }).ratio, undefined);
+});
+
+test('predictionInput counts a recorded run: requests, connections opened, TLS versions, measured span', async () => {
+  const run = await withEngine({ rttMs: 30, downKbps: 0, upKbps: 0 }, { mode: 'close', insecure: true }, async (e) => {
+    for (let i = 0; i < 3; i++) await e.send(request(`${secure.url}/p${i}`));
+  });
+  const i = predictionInput(run);
+  assert.equal(i.requests, 3);
+  assert.equal(i.connections, 3);
+  assert.equal(i.tls13, 3);
+  assert.ok(i.measuredMs >= 9 * 30, `3 × (TCP + TLS 1.3 + request) at RTT 30 took ${i.measuredMs} ms`);
+  assert.ok(predict(i, run.network!).ratio! >= 1);
+});
+
+test('CLI: run --rtt says the timings are simulated and records them; compare --json carries the model per mode', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wl-net-cli-'));
+  try {
+    const file = join(dir, 'net.http');
+    writeFileSync(file, `### a\nGET ${plain.url}/a\n\n### b\nGET ${plain.url}/b\n`);
+    const har = join(dir, 'net.har');
+    const r = await cli(['run', file, '--network', 'slow-4g', '--rtt', '20', '--har', har]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /simulated network: Slow 4G — RTT 20 ms, down 1\.6 Mbit\/s, up 750 kbit\/s \(timings are of the simulated link/);
+    assert.deepEqual(JSON.parse(readFileSync(har, 'utf8')).log._wirelane.network, { rttMs: 20, downKbps: 1638.4, upKbps: 750, preset: 'slow-4g' });
+    const c = await cli(['compare', file, '--modes', 'close,keep-alive', '--rtt', '20', '--json']);
+    assert.equal(c.code, 0, c.err);
+    const out = JSON.parse(c.out) as { network: unknown; modes: Array<{ mode: string; model: { modelMs: number; ratio: number; formula: string } }> };
+    assert.deepEqual(out.network, { rttMs: 20, downKbps: 0, upKbps: 0 });
+    assert.deepEqual(out.modes.map((m) => [m.mode, m.model.modelMs]), [['close', 80], ['keep-alive', 60]]);
+    for (const m of out.modes) assert.ok(m.model.ratio >= 0.95, `${m.mode}: measured/model ${m.model.ratio}`);
+    const bad = await cli(['run', file, '--network', 'warp']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /unknown network 'warp'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
