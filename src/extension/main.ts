@@ -27,6 +27,8 @@ export interface WirelaneApi {
   harEditor: HarEditorProvider;
   recording: Recording;
   statusBar: WirelaneStatusBar;
+  /** The status bar item of simulated network conditions (`wirelane.network`). */
+  networkStatus: NetworkStatusItem;
   wsViews: Set<WsSessionView>;
   /** Every notification shown, newest last. */
   notifications: Array<{ level: string; message: string }>;
@@ -291,7 +293,7 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: requests are sent without asking.')),
   );
 
-  api = { client, runs, timeline, responses, harEditor, recording, statusBar, wsViews, notifications, clientReady: clientReady.then(() => undefined) };
+  api = { client, runs, timeline, responses, harEditor, recording, statusBar, networkStatus, wsViews, notifications, clientReady: clientReady.then(() => undefined) };
   return api;
 }
 

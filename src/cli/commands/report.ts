@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { formatError, WlError } from '../../core/errors';
 import { assertHarShape, writeReportHtml } from '../reportHtml';
+import { describeNetwork, networkFromJson } from '../../core/network';
 
 const USAGE = 'usage: wirelane report HAR --html PATH';
 
@@ -45,6 +46,8 @@ export async function run(argv: string[]): Promise<number> {
     await writeReportHtml(har, out, { title: basename(input) });
     const connections = new Set(har.log.entries.map((e) => (e && typeof e === 'object' ? e.connection : undefined)).filter((c) => c !== undefined && c !== '')).size;
     process.stdout.write(`wrote ${out} (${har.log.entries.length} exchanges, ${connections ? `${connections} connections` : 'no connection ids in this HAR'})\n`);
+    const network = networkFromJson(har.log._wirelane?.network);
+    if (network) process.stdout.write(`${describeNetwork(network)}: the recorded timings are of that simulated link\n`);
     return 0;
   } catch (err) {
     if (err instanceof WlError) {
