@@ -240,6 +240,18 @@ test('bandwidth is one link per run: two connections downloading at once share i
   assert.ok(last - first >= (65536 * 8) / 800, `two 32 KiB bodies through one 800 kbit/s link took ${last - first} ms`);
 });
 
+test('upload bandwidth: a 32 KiB body at 400 kbit/s up reaches the server no sooner than 655 ms', async () => {
+  const before = plain.seen.length;
+  const body = Buffer.alloc(32 * 1024, 0x62);
+  const run = await withEngine({ rttMs: 0, downKbps: 0, upKbps: 400 }, {}, async (e) => {
+    await e.send(request(`${plain.url}/upload`, { method: 'POST', headers: [['Content-Type', 'application/octet-stream']], body: { kind: 'bytes', data: body } }));
+  });
+  const [ex] = run.exchanges;
+  ok(ex);
+  assert.equal(plain.seen[before].body.length, body.length, 'the server got the whole body');
+  assert.ok(took(ex) >= (body.length * 8) / 400, `32 KiB up at 400 kbit/s took ${took(ex)} ms`);
+});
+
 function input(extra: Partial<PredictionInput>): PredictionInput {
   return { mode: 'keep-alive', requests: 5, connections: 1, tlsRoundTrips: 0, tls12: 0, tls13: 0, bytesDown: 0, bytesUp: 0, measuredMs: 0, serverMs: 0, maxServerMs: 0, ...extra };
 }

@@ -141,6 +141,7 @@ export class ShapedSocket extends Duplex {
   private readPaused = false;
   private rawPaused = false;
   private pendingWrite: (() => void) | undefined;
+  private rawFull = false;
   private beforeConnect: Array<[Buffer, () => void]> = [];
   private unrefd = false;
   private readonly plan: Array<[number, number]> = [];
@@ -271,13 +272,20 @@ export class ShapedSocket extends Duplex {
   }
 
   private pumpOut(): void {
-    if (this.outTimer) return;
+    if (this.outTimer || this.rawFull) return;
     const t = clock();
-    while (this.outQ.length && this.outQ[0].at <= t) {
+    while (this.outQ.length && this.outQ[0].at <= t && !this.rawFull) {
       const p = this.outQ.shift()!;
       if (p.data) {
         this.heldOut -= p.data.length;
-        if (!this.raw.destroyed) this.raw.write(p.data);
+        // A server that reads slowly holds the rest back (TCP flow control), however the link runs.
+        if (!this.raw.destroyed && !this.raw.write(p.data)) {
+          this.rawFull = true;
+          this.raw.once('drain', () => {
+            this.rawFull = false;
+            this.pumpOut();
+          });
+        }
       }
       p.done?.();
     }
@@ -286,7 +294,7 @@ export class ShapedSocket extends Duplex {
       this.pendingWrite = undefined;
       cb();
     }
-    if (this.outQ.length) {
+    if (this.outQ.length && !this.rawFull) {
       this.outTimer = setTimeout(() => {
         this.outTimer = undefined;
         this.pumpOut();
