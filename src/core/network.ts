@@ -88,7 +88,9 @@ function kbps(k: number): string {
 /** "simulated network: Slow 4G — RTT 150 ms, down 1.6 Mbit/s, up 750 kbit/s" */
 export function describeNetwork(c: NetworkConditions): string {
   const p = c.preset ? findPreset(c.preset) : undefined;
-  const name = p ? `${p.label} — ` : '';
+  // A preset whose figures were overridden (`--network slow-4g --rtt 40`) is no longer that preset.
+  const adjusted = p && (p.rttMs !== c.rttMs || p.downKbps !== c.downKbps || p.upKbps !== c.upKbps);
+  const name = p ? `${p.label}${adjusted ? ' (adjusted)' : ''} — ` : '';
   return `simulated network: ${name}RTT ${Math.round(c.rttMs * 10) / 10} ms, down ${kbps(c.downKbps)}, up ${kbps(c.upKbps)}`;
 }
 

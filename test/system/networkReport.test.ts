@@ -46,7 +46,7 @@ test('compare report with conditions: a "simulated network" badge and the model 
   await page.goto(`file://${html}`);
   await page.waitForSelector('.wl-network');
   const badge = await page.textContent('.wl-network');
-  assert.match(badge ?? '', /^simulated network: Slow 4G — RTT 40 ms, down 1\.6 Mbit\/s, up 750 kbit\/s\. /);
+  assert.match(badge ?? '', /^simulated network: Slow 4G \(adjusted\) — RTT 40 ms, down 1\.6 Mbit\/s, up 750 kbit\/s\. /);
   const rows = await page.$$eval('.wl-model tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')));
   assert.deepEqual(rows.map((r) => r[0]), ['close', 'keep-alive', 'pipeline:3', 'h2']);
   // close: 6 × 2 RTT + 6 TLS 1.3 handshakes = 18 RTT; keep-alive 1 + 6 + 1 = 8; pipeline:3 1 + 2 + 1 = 4; h2 1 + 1 + 1 = 3.

@@ -300,7 +300,7 @@ test('CLI: run --rtt says the timings are simulated and records them; compare --
     const har = join(dir, 'net.har');
     const r = await cli(['run', file, '--network', 'slow-4g', '--rtt', '20', '--har', har]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /simulated network: Slow 4G — RTT 20 ms, down 1\.6 Mbit\/s, up 750 kbit\/s \(timings are of the simulated link/);
+    assert.match(r.out, /simulated network: Slow 4G \(adjusted\) — RTT 20 ms, down 1\.6 Mbit\/s, up 750 kbit\/s \(timings are of the simulated link/);
     assert.deepEqual(JSON.parse(readFileSync(har, 'utf8')).log._wirelane.network, { rttMs: 20, downKbps: 1638.4, upKbps: 750, preset: 'slow-4g' });
     const c = await cli(['compare', file, '--modes', 'close,keep-alive', '--rtt', '20', '--json']);
     assert.equal(c.code, 0, c.err);
