@@ -15,6 +15,10 @@ export interface NetworkConditions {
   preset?: string;
 }
 
+/** TCP segment size the slow-start model counts in, and the initial window (RFC 6928: 10 segments). */
+export const TCP_MSS = 1460;
+export const TCP_INITIAL_WINDOW = 10 * TCP_MSS;
+
 export interface NetworkPreset extends NetworkConditions {
   preset: string;
   label: string;

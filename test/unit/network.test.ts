@@ -267,13 +267,13 @@ test('the textbook model: 2 RTT per non-persistent request, 1 per persistent one
   // TLS 1.2: two round trips per handshake, and the explanation says so.
   const tls12 = predict(input({ tls12: 1, tlsRoundTrips: 2, measuredMs: 860 }), net);
   assert.equal(tls12.modelMs, 800);
-  assert.match(tls12.explanation, /TLS 1\.2 handshakes cost 2 RTT/);
+  assert.match(tls12.explanation, /counts each TLS 1\.2 handshake as 2 RTT/);
   // Bandwidth: transmission time on top of the round trips.
   assert.equal(predict(input({ bytesDown: 100_000 }), { rttMs: 100, downKbps: 800, upKbps: 0 }).modelMs, 600 + 1000);
   // Server think time is named when it is what the measurement adds.
   const slow = predict(input({ measuredMs: 900, serverMs: 280 }), net);
   assert.ok(Math.abs(slow.ratio! - 1.5) < 1e-9);
-  assert.match(slow.explanation, /280 ms of it is the server's own time/);
+  assert.match(slow.explanation, /^\+300 ms beyond the model: 280 ms of it is the server's own time \(each wait beyond one RTT\); the other 20 ms: timers and the local network stack/);
   // Faster than physics allows is called out, not hidden.
   assert.match(predict(input({ measuredMs: 300 }), net).explanation, /under the model/);
   // Without a round trip there is nothing to predict.

@@ -16,7 +16,7 @@
 // (only large bodies feel it), requests that wait on an earlier response (chaining), and the
 // host's own work; the explanation names whichever of these shows in the measurement.
 
-import type { NetworkConditions } from '../network';
+import { TCP_INITIAL_WINDOW, type NetworkConditions } from '../network';
 import type { Run } from './model';
 
 /** Streams Wirelane keeps in flight on one HTTP/2 connection (the file runner's gate). */
@@ -133,18 +133,28 @@ export function predict(i: PredictionInput, net: NetworkConditions): Prediction 
 function explain(i: PredictionInput, net: NetworkConditions, modelMs: number, ratio: number | undefined, sequential: boolean): string {
   if (ratio === undefined) return 'No round trip to count: on loopback the textbook predicts ~0 ms; simulate one with --rtt or --network.';
   const diff = i.measuredMs - modelMs;
-  const why: string[] = [];
   if (ratio < 0.95) {
-    why.push(sequential ? 'faster than the model: some requests did not wait on the previous one' : 'faster than the model: more requests were in flight than one window');
-    return `${r1(-diff)} ms under the model (${why.join('; ')}).`;
+    const why = sequential ? 'some requests did not wait on the previous one' : 'more requests were in flight than one window';
+    return `${r1(-diff)} ms under the model: ${why}.`;
   }
-  if (i.tls12) why.push(`TLS 1.2 handshakes cost 2 RTT each where TLS 1.3 costs 1`);
-  if (sequential && i.serverMs > Math.max(1, 0.02 * modelMs)) why.push(`${r1(i.serverMs)} ms of it is the server's own time (each wait beyond one RTT)`);
+  const why: string[] = [];
+  // What the measurement can name: the server's time (in sequential modes every wait adds up;
+  // with requests in flight together, the slowest one holds back the rest of its window).
+  let named = 0;
+  if (sequential && i.serverMs > Math.max(1, 0.02 * modelMs)) {
+    named = Math.min(diff, i.serverMs);
+    why.push(`${r1(i.serverMs)} ms of it is the server's own time (each wait beyond one RTT)`);
+  }
   if (!sequential && i.maxServerMs > Math.max(1, 0.02 * modelMs)) {
+    named = Math.min(diff, i.maxServerMs);
     why.push(`the slowest response spent ${r1(i.maxServerMs)} ms at the server${i.mode === 'h2' ? '' : ', and the responses pipelined behind it waited (head-of-line blocking)'}`);
   }
-  if (!sequential && diff - i.maxServerMs > 0.3 * modelMs) why.push('requests that waited on earlier responses (chained) or more requests than one window added round trips');
-  if (i.bytesDown > 14_600 && net.rttMs > 0) why.push('slow start: bodies over 10 segments take extra round trips');
-  if (!why.length) why.push(i.tls12 + i.tls13 > 0 ? 'timers, TLS work and the local network stack' : 'timers and the local network stack');
-  return `${diff >= 0 ? '+' : ''}${r1(diff)} ms beyond the model: ${why.join('; ')}.`;
+  if (i.bytesDown > TCP_INITIAL_WINDOW) why.push('slow start: a body over 10 segments takes extra round trips');
+  const rest = diff - named;
+  if (!sequential && rest > 0.3 * modelMs) why.push(`${r1(rest)} ms more: requests that waited on earlier responses (chained), or more requests than one window`);
+  else if (rest > Math.max(1, 0.02 * modelMs)) why.push(`${why.length ? 'the other ' : ''}${r1(rest)} ms: ${i.tls12 + i.tls13 > 0 ? 'TLS handshake work, ' : ''}timers and the local network stack, a few ms per round trip`);
+  let text = `${diff >= 0 ? '+' : ''}${r1(diff)} ms beyond the model${why.length ? `: ${why.join('; ')}` : ''}.`;
+  if (i.tls12) text += ` (The model counts each TLS 1.2 handshake as 2 RTT, TLS 1.3 as 1.)`;
+  if (net.downKbps > 0 || net.upKbps > 0) text += ` (Transmission at the simulated bandwidth is in the model.)`;
+  return text;
 }

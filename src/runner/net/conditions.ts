@@ -20,10 +20,8 @@
 
 import net from 'node:net';
 import { Duplex } from 'node:stream';
-import type { NetworkConditions } from '../../core/network';
+import { TCP_INITIAL_WINDOW as INITIAL_WINDOW, type NetworkConditions } from '../../core/network';
 
-export const MSS = 1460;
-export const INITIAL_WINDOW = 10 * MSS;
 /** Chunks are cut to at most this many bytes, so delivery is progressive even at low bandwidth. */
 const PIECE = 16 * 1024;
 /** Bytes held for the application before the real socket is paused (the shaper's receive window). */
