@@ -127,10 +127,10 @@ export function predict(i: PredictionInput, net: NetworkConditions): Prediction 
   if (transmitMs > 0) formula += ` + ${r1(transmitMs)} ms transmission`;
 
   const ratio = modelMs > 0.5 ? i.measuredMs / modelMs : undefined;
-  return { modelMs, formula, ratio, explanation: explain(i, net, modelMs, ratio, sequential) };
+  return { modelMs, formula, ratio, explanation: explain(i, modelMs, ratio, sequential) };
 }
 
-function explain(i: PredictionInput, net: NetworkConditions, modelMs: number, ratio: number | undefined, sequential: boolean): string {
+function explain(i: PredictionInput, modelMs: number, ratio: number | undefined, sequential: boolean): string {
   if (ratio === undefined) return 'No round trip to count: on loopback the textbook predicts ~0 ms; simulate one with --rtt or --network.';
   const diff = i.measuredMs - modelMs;
   if (ratio < 0.95) {
@@ -155,6 +155,5 @@ function explain(i: PredictionInput, net: NetworkConditions, modelMs: number, ra
   else if (rest > Math.max(1, 0.02 * modelMs)) why.push(`${why.length ? 'the other ' : ''}${r1(rest)} ms: ${i.tls12 + i.tls13 > 0 ? 'TLS handshake work, ' : ''}timers and the local network stack, a few ms per round trip`);
   let text = `${diff >= 0 ? '+' : ''}${r1(diff)} ms beyond the model${why.length ? `: ${why.join('; ')}` : ''}.`;
   if (i.tls12) text += ` (The model counts each TLS 1.2 handshake as 2 RTT, TLS 1.3 as 1.)`;
-  if (net.downKbps > 0 || net.upKbps > 0) text += ` (Transmission at the simulated bandwidth is in the model.)`;
   return text;
 }
