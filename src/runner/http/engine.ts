@@ -314,9 +314,9 @@ export class HttpEngine {
     let slot: Slot;
     const connector = (
       via?.kind === 'tunnel'
-        ? (o: buildConnector.Options, cb: buildConnector.Callback) => this.connectTunnel(slot, via.plan, base, o, streamsOnH2(slot, cb))
+        ? (o: buildConnector.Options, cb: buildConnector.Callback) => this.connectTunnel(slot, via.plan, base, o, streamsOnH2(slot, cb, this.pipelineDepth))
         : (o: buildConnector.Options, cb: buildConnector.Callback) => {
-            cb = streamsOnH2(slot, cb);
+            cb = streamsOnH2(slot, cb, this.pipelineDepth);
             const tc = this.tracker.beginConnect(slot, o.protocol === 'https:');
             if (this.opts.network) return connectShaped(this.opts.network, base, o, cb, this.tracker, tc);
             const socket = base(o, cb) as unknown as Socket;
@@ -850,14 +850,14 @@ export class ExchangeAbort {
 
 /**
  * undici's `pipelining` (1 here outside pipeline:N) also caps an HTTP/2 session's streams in
- * flight; once ALPN chose h2, lift it so the requests really are multiplexed. An h2 slot whose
- * server chose HTTP/1.1 keeps 1 (no accidental pipelining).
+ * flight; once ALPN chose h2, lift it so the requests really are multiplexed. A connection of
+ * an h2 slot whose server chose HTTP/1.1 keeps the mode's depth (no accidental pipelining).
  */
-function streamsOnH2(slot: { h2: boolean; client: Client }, cb: buildConnector.Callback): buildConnector.Callback {
+function streamsOnH2(slot: { h2: boolean; client: Client }, cb: buildConnector.Callback, http1Depth: number): buildConnector.Callback {
   if (!slot.h2) return cb;
   return ((err: Error | null, socket: { alpnProtocol?: string } | null) => {
     (cb as (e: Error | null, s: unknown) => void)(err, socket);
-    if (!err && socket?.alpnProtocol === 'h2') slot.client.pipelining = H2_STREAMS_IN_FLIGHT;
+    if (!err) slot.client.pipelining = socket?.alpnProtocol === 'h2' ? H2_STREAMS_IN_FLIGHT : http1Depth;
   }) as buildConnector.Callback;
 }
 
