@@ -4,7 +4,7 @@
 //      interleaved in one process, and again with each side in its own process.
 //   2. Throughput: pipeline:4 vs keep-alive (plain HTTP/1.1), h2 vs keep-alive (same TLS server).
 //   3. Handshake cost: a new connection per request (mode close) vs reuse, loopback and TLS.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { Client } from 'undici';
@@ -12,22 +12,8 @@ import { HttpEngine } from '../src/runner/http/engine';
 import { RunRecorder } from '../src/core/timeline/recorder';
 import type { ConnectionMode } from '../src/core/timeline/model';
 import type { ResolvedRequest } from '../src/core/request';
-import { selfSignedCert } from '../test/servers/certs';
+import { startBenchServers } from './benchServers';
 
-const SERVER_JS = `
-const http = require('node:http');
-const http2 = require('node:http2');
-const body = Buffer.from('x'.repeat(256));
-const h = (req, res) => { req.resume(); req.on('end', () => { res.setHeader('Content-Type', 'text/plain'); res.end(body); }); };
-const plain = http.createServer(h);
-plain.keepAliveTimeout = 60000;
-const tls = http2.createSecureServer({ key: process.env.WL_KEY, cert: process.env.WL_CERT, allowHTTP1: true }, h);
-plain.listen(0, '127.0.0.1', () => tls.listen(0, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ plain: plain.address().port, tls: tls.address().port }) + '\\n');
-}));
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
-`;
 
 function req(url: string): ResolvedRequest {
   return { kind: 'http', regionIndex: 0, source: { file: 'bench.http', line: 1 }, method: 'GET', url, headers: [], wsSteps: [], secrets: [] };
@@ -120,12 +106,8 @@ async function inOwnProcess(kind: 'bare' | 'engine', url: string, n: number): Pr
 }
 
 async function main(): Promise<void> {
-  const cert = await selfSignedCert();
-  const child: ChildProcess = spawn(process.execPath, ['-e', SERVER_JS], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, WL_KEY: cert.key, WL_CERT: cert.cert } });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  const ports = JSON.parse(line.toString()) as { plain: number; tls: number };
-  const plain = `http://127.0.0.1:${ports.plain}`;
-  const secure = `https://127.0.0.1:${ports.tls}`;
+  const servers = await startBenchServers();
+  const { plain, secure } = servers;
   const out: string[] = ['## Engine (`bench/engine.bench.ts`)', ''];
   try {
     // 1. Tracking overhead. Each round sends N requests through each side, interleaved in
@@ -274,8 +256,7 @@ async function main(): Promise<void> {
     }
     out.push('', `Node ${process.version}, ${new Date().toISOString()}; the machine is shared, so ratios matter more than times.`);
   } finally {
-    child.stdin?.end();
-    child.kill();
+    servers.stop();
   }
   const md = out.join('\n');
   console.log(md);

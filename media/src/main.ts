@@ -78,7 +78,7 @@ function start(): void {
         timeline.load(m.har, m.title);
         break;
       case 'append':
-        timeline.append(Array.isArray(m.entries) ? m.entries : [], Array.isArray(m.connections) ? m.connections : [], m.updates);
+        timeline.append(Array.isArray(m.entries) ? m.entries : [], Array.isArray(m.connections) ? m.connections : [], m.updates, m.network);
         break;
       case 'reveal':
         if (typeof m.entry === 'number') timeline.reveal(m.entry);

@@ -8,7 +8,9 @@
 // its index in `log.entries`, inside its lane's element.
 
 import type { Har, HarEntry, WirelaneConnectionExt } from '../../src/core/har/types';
+import type { NetworkConditions } from '../../src/core/network';
 import { renderDetails } from './details';
+import { renderNetworkNote } from './network';
 import { clear, el } from './dom';
 import { buildModel, formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Group, type Lane, type TimelineModel } from './model';
 
@@ -152,8 +154,9 @@ export class Timeline {
     this.renderNow();
   }
 
-  append(entries: HarEntry[], connections: WirelaneConnectionExt[], updates?: Array<{ index: number; entry: HarEntry }>): void {
+  append(entries: HarEntry[], connections: WirelaneConnectionExt[], updates?: Array<{ index: number; entry: HarEntry }>, network?: NetworkConditions): void {
     const log = this.har.log;
+    if (network) (log._wirelane ??= { connections: [] }).network = network;
     for (const e of entries) log.entries.push(e);
     for (const u of updates ?? []) if (u.index >= 0 && u.index < log.entries.length) log.entries[u.index] = u.entry;
     if (connections.length) {
@@ -260,6 +263,7 @@ export class Timeline {
       wrap.append(table);
       s.append(wrap);
     }
+    renderNetworkNote(s, this.har, m);
   }
 
   private buildToolbar(): void {

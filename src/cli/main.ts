@@ -2,6 +2,7 @@
 // `run(argv): Promise<number>` returning the exit code (0 done, 1 a failure, 2 bad usage).
 
 import { formatError, WlError } from '../core/errors';
+import { NETWORK_PRESETS } from '../core/network';
 
 const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   check: () => import('./commands/check'),
@@ -15,13 +16,15 @@ const USAGE = `wirelane — run .http files and see the TCP connections they rod
 
 Usage:
   wirelane check FILE… [--json]
-  wirelane run FILE [--env NAME] [--name NAME]… [--mode MODE] [--insecure] [--proxy URL] [--timeout MS] [--har PATH] [--html PATH] [--json]
-  wirelane compare FILE [--modes close,keep-alive,pipeline:4,h2] [--proxy URL] [--json] [--html PATH]
+  wirelane run FILE [--env NAME] [--name NAME]… [--mode MODE] [--insecure] [--proxy URL] [--network PRESET] [--rtt MS] [--down KBPS] [--up KBPS] [--timeout MS] [--har PATH] [--html PATH] [--json]
+  wirelane compare FILE [--modes close,keep-alive,pipeline:4,h2] [--proxy URL] [--network PRESET] [--rtt MS] [--down KBPS] [--up KBPS] [--json] [--html PATH]
   wirelane report HAR --html PATH
-  wirelane demo [--out DIR]
+  wirelane demo [--out DIR] [--network PRESET] [--rtt MS]
 
 MODE is keep-alive (default), close, pipeline:N or h2.
 --proxy http://[user:pass@]host:port (or 'off'); without it HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply.
+--network simulates a link on every connection: ${NETWORK_PRESETS.map((p) => p.preset).join(', ')}, RTT/DOWN/UP or off;
+  --rtt (ms), --down and --up (kbit/s) set or override its figures.
 Exit codes: 0 done, 1 a request or session failed, 2 bad usage or a parse error.`;
 
 export async function main(argv: string[]): Promise<number> {

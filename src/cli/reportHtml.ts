@@ -78,8 +78,8 @@ export function quickStartCopy(har: Har): unknown {
         // Ports and addresses of a known connection are in log._wirelane.connections already.
         if (!known.has(String(e.connection))) Object.assign(light, pick(e, ['serverIPAddress', '_serverPort']));
         if (isObj(e._wirelane)) light._wirelane = pick(e._wirelane, ['reused', 'mode', 'requestName', 'error', 'streamId', ...(known.has(String(e.connection)) ? [] : ['localPort', 'remotePort'])]);
-        light.request = pick(e.request, ['method', 'url', 'httpVersion']);
-        light.response = pick(e.response, ['status', 'statusText', 'httpVersion', '_error']);
+        light.request = pick(e.request, ['method', 'url', 'httpVersion', 'bodySize']);
+        light.response = pick(e.response, ['status', 'statusText', 'httpVersion', '_error', 'bodySize']);
         if (Array.isArray(e._webSocketMessages)) {
           const packed = packFrames(e._webSocketMessages);
           if (packed) light._wlFrames = packed;

@@ -14,6 +14,7 @@ import { ResponseDocuments } from './responseView';
 import { RunService } from './runService';
 import { readSettings } from './settings';
 import { WirelaneStatusBar } from './statusBar';
+import { NetworkStatusItem } from './networkPicker';
 import { TimelinePanel } from './timelinePanel';
 import { WsSessionView } from './wsSessionView';
 
@@ -26,6 +27,8 @@ export interface WirelaneApi {
   harEditor: HarEditorProvider;
   recording: Recording;
   statusBar: WirelaneStatusBar;
+  /** The status bar item of simulated network conditions (`wirelane.network`). */
+  networkStatus: NetworkStatusItem;
   wsViews: Set<WsSessionView>;
   /** Every notification shown, newest last. */
   notifications: Array<{ level: string; message: string }>;
@@ -68,7 +71,8 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
   const statusBar = new WirelaneStatusBar(recording, () => readSettings().environment);
   const harEditor = new HarEditorProvider(context.extensionUri, openSource);
   const wsViews = new Set<WsSessionView>();
-  context.subscriptions.push(responses, timeline, recording, statusBar, HarEditorProvider.register(context, harEditor));
+  const networkStatus = new NetworkStatusItem();
+  context.subscriptions.push(responses, timeline, recording, statusBar, networkStatus, HarEditorProvider.register(context, harEditor));
   recording.onDidChange(() => {
     statusBar.update();
     void vscode.commands.executeCommand('setContext', 'wirelane.recording', recording.active);
@@ -289,7 +293,7 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: requests are sent without asking.')),
   );
 
-  api = { client, runs, timeline, responses, harEditor, recording, statusBar, wsViews, notifications, clientReady: clientReady.then(() => undefined) };
+  api = { client, runs, timeline, responses, harEditor, recording, statusBar, networkStatus, wsViews, notifications, clientReady: clientReady.then(() => undefined) };
   return api;
 }
 

@@ -25,6 +25,7 @@ import type { Recording } from './recording';
 import type { ResponseDocuments } from './responseView';
 import type { WirelaneSettings } from './settings';
 import type { TimelinePanel } from './timelinePanel';
+import { Shaper } from '../runner/net/conditions';
 
 export interface SendOutcome {
   exchange?: Exchange;
@@ -141,11 +142,13 @@ export class RunService implements vscode.Disposable {
 
   private interactiveFor(s: WirelaneSettings): Interactive {
     const proxy = s.proxy && !this.checkProxy(s) ? s.proxy : undefined;
-    const key = JSON.stringify([s.mode, s.verifyTls, s.timeoutMs, s.bodyLimitBytes, proxy]);
+    const key = JSON.stringify([s.mode, s.verifyTls, s.timeoutMs, s.bodyLimitBytes, proxy, s.network]);
     if (this.interactive && this.interactive.key === key) return this.interactive;
     if (this.interactive) void this.interactive.engine.close();
     const recorder = new RunRecorder({ mode: s.mode, label: 'editor', environment: s.environment });
-    const engine = new HttpEngine({ recorder, mode: s.mode, insecure: !s.verifyTls, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, proxy });
+    if (s.network) recorder.run.network = s.network;
+    const network = s.network ? new Shaper(s.network) : undefined;
+    const engine = new HttpEngine({ recorder, mode: s.mode, insecure: !s.verifyTls, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, proxy, network });
     this.interactive = { engine, recorder, key };
     this.deps.recording.attach(recorder);
     return this.interactive;
@@ -303,6 +306,7 @@ export class RunService implements vscode.Disposable {
         mode: m,
         insecure: !s.verifyTls,
         proxy: s.proxy,
+        network: s.network,
         timeoutMs: s.timeoutMs,
         bodyLimitBytes: s.bodyLimitBytes,
         signal,
@@ -354,7 +358,7 @@ export class RunService implements vscode.Disposable {
         this.deps.recording.attach(recorders[i]);
         try {
           results.push(
-            await runFile({ file: doc.uri.fsPath, text: doc.getText(), envName: s.environment, mode: s.compareModes[i], insecure: !s.verifyTls, proxy: s.proxy, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, signal, recorder: recorders[i], processEnv: vscode.workspace.isTrusted ? process.env : {}, extraEnv: s.restClientEnv }),
+            await runFile({ file: doc.uri.fsPath, text: doc.getText(), envName: s.environment, mode: s.compareModes[i], insecure: !s.verifyTls, proxy: s.proxy, network: s.network, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, signal, recorder: recorders[i], processEnv: vscode.workspace.isTrusted ? process.env : {}, extraEnv: s.restClientEnv }),
           );
         } catch (err) {
           this.failed(err, doc);

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionMode } from '../core/timeline/model';
 import { proxyFromEnv, splitNoProxy, type ProxyOptions } from '../runner/http/proxy';
+import { resolveNetwork, type NetworkConditions } from '../core/network';
 
 export interface WirelaneSettings {
   mode: ConnectionMode;
@@ -15,6 +16,8 @@ export interface WirelaneSettings {
    * else HTTPS_PROXY/HTTP_PROXY/NO_PROXY; undefined when direct (`wirelane.proxy` = "off").
    */
   proxy: ProxyOptions | undefined;
+  /** `wirelane.network`: simulated conditions for every connection, or undefined (the real network). */
+  network: NetworkConditions | undefined;
   /** VS Code's http.proxySupport: 'off' means the user asked VS Code not to proxy. */
   proxySupport: string;
   recordingFolder: string;
@@ -46,6 +49,7 @@ export function readSettings(): WirelaneSettings {
     // An untrusted workspace never turns verification off.
     verifyTls: vscode.workspace.isTrusted ? c.get<boolean>('tls.verify', true) : true,
     proxy,
+    network: networkSetting(c.get<string>('network', 'off')),
     proxySupport,
     recordingFolder: c.get<string>('recording.folder', '.wirelane/sessions'),
     redactSecrets: c.get<boolean>('recording.redactSecrets', true),
@@ -53,6 +57,15 @@ export function readSettings(): WirelaneSettings {
     reuseResponseTab: c.get<boolean>('response.reuseTab', false),
     restClientEnv: restClientEnv(c.get<string>('environment', '').trim() || undefined),
   };
+}
+
+/** `wirelane.network`; a value that is not a preset or RTT/DOWN/UP means the real network. */
+export function networkSetting(value: string): NetworkConditions | undefined {
+  try {
+    return resolveNetwork({ network: value });
+  } catch {
+    return undefined;
+  }
 }
 
 /**

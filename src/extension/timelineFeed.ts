@@ -5,6 +5,7 @@ import { connectionToHar, contextFor, createRedactor, exchangeToEntry, type Entr
 import type { Har, HarEntry, WirelaneConnectionExt } from '../core/har/types';
 import { emptyHarLog } from '../core/har/write';
 import type { Exchange } from '../core/timeline/model';
+import type { NetworkConditions } from '../core/network';
 import type { RunEvent, RunRecorder } from '../core/timeline/recorder';
 import type { AppendMessage, HostToTimelineMessage } from '../protocol/webview';
 
@@ -21,6 +22,8 @@ export class TimelineFeed {
   /** Messages sent (batches), for tests. */
   batches = 0;
   title = 'Wirelane timeline';
+  /** The simulated conditions of the runs shown (the first attached run's). */
+  private network: NetworkConditions | undefined;
 
   constructor(private readonly post: (m: HostToTimelineMessage) => void) {}
 
@@ -29,6 +32,7 @@ export class TimelineFeed {
     const log = emptyHarLog();
     log.entries = [...this.entries];
     log._wirelane!.connections = [...this.connections.values()];
+    if (this.network) log._wirelane!.network = this.network;
     return { log };
   }
 
@@ -41,6 +45,7 @@ export class TimelineFeed {
     this.connections.clear();
     this.pending = { type: 'append', entries: [], connections: [], updates: [] };
     this.pendingConnections.clear();
+    this.network = undefined;
     this.title = title;
     this.post({ type: 'clear', title });
   }
@@ -50,6 +55,7 @@ export class TimelineFeed {
     const ctx = contextFor(recorder.run, createRedactor([], true));
     const off = recorder.on((e) => this.onEvent(ctx, e));
     this.recorders.push({ recorder, ctx, off });
+    if (recorder.run.network && !this.network) this.network = this.pending.network = recorder.run.network;
     for (const c of recorder.run.connections) this.touchConnection(c.id, connectionToHar(c));
     for (const ex of recorder.run.exchanges) this.upsert(ex, ctx);
     this.schedule();

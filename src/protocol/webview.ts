@@ -3,6 +3,7 @@
 // The standalone HTML report has no host: it embeds the HAR as inert JSON instead.
 
 import type { Har, HarEntry, WirelaneConnectionExt } from '../core/har/types';
+import type { NetworkConditions } from '../core/network';
 
 /** host → renderer: draw this HAR, replacing whatever is shown. */
 export interface LoadMessage {
@@ -26,6 +27,8 @@ export interface AppendMessage {
    * WebSocket session received frames): index in `log.entries` → the whole new entry.
    */
   updates?: Array<{ index: number; entry: HarEntry }>;
+  /** The simulated network conditions of the runs shown (`log._wirelane.network`), when there are any. */
+  network?: NetworkConditions;
 }
 
 /** host → renderer: select this exchange (index in `log.entries`), scroll it into view, open its details. */

@@ -17,6 +17,9 @@ import { WlError, type ErrorInfo } from '../core/errors';
 import { HttpEngine, type SendResult } from './http/engine';
 import type { ProxyOptions } from './http/proxy';
 import { openWebSocket } from './ws/session';
+import { Shaper } from './net/conditions';
+import { H2_STREAMS_IN_FLIGHT } from '../core/timeline/prediction';
+import type { NetworkConditions } from '../core/network';
 
 export interface FileRunOptions {
   /** Path of the .http file (absolute, or relative to the current directory). */
@@ -30,6 +33,8 @@ export interface FileRunOptions {
   insecure?: boolean;
   /** A forward proxy for HTTP requests (WebSocket and HTTP/1.0 requests still connect directly). */
   proxy?: ProxyOptions;
+  /** Simulated network conditions for every connection of the run (HTTP, h2, WebSocket, proxies). */
+  network?: NetworkConditions;
   /** Default per-request timeout (a region's `# @timeout` wins). */
   timeoutMs?: number;
   /** Whole-run timeout: what is still running is cancelled, the rest is not sent. */
@@ -89,7 +94,7 @@ export interface FileRunResult {
 const isConcurrent = (mode: ConnectionMode) => mode === 'h2' || mode.startsWith('pipeline:');
 
 function inFlightFor(mode: ConnectionMode): number {
-  if (mode === 'h2') return 64;
+  if (mode === 'h2') return H2_STREAMS_IN_FLIGHT;
   const n = Number(mode.slice('pipeline:'.length));
   return Number.isInteger(n) && n > 0 ? Math.min(n, 64) : 1;
 }
@@ -188,6 +193,9 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
       : undefined;
   const signal = controller.signal;
 
+  // One shaper per run: its links (bandwidth) are shared by all the run's connections.
+  const shaper = opts.network ? new Shaper(opts.network) : undefined;
+  if (opts.network) recorder.run.network = { ...opts.network };
   const engine = new HttpEngine({
     recorder,
     mode: opts.mode,
@@ -197,6 +205,7 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     tempDir: opts.tempDir,
     signal,
     proxy: opts.proxy,
+    network: shaper,
   });
 
   const results: RegionResult[] = [];
@@ -328,7 +337,7 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     await gate.enter();
     const result: RegionResult = { regionIndex: i, name: req.name ?? req.title, kind: 'websocket' };
     try {
-      const handle = await openWebSocket(req, { recorder, insecure: opts.insecure || req.insecure, timeoutMs: req.timeoutMs ?? opts.timeoutMs, signal });
+      const handle = await openWebSocket(req, { recorder, insecure: opts.insecure || req.insecure, timeoutMs: req.timeoutMs ?? opts.timeoutMs, signal, network: shaper });
       result.exchange = handle.exchange;
       result.session = handle.session;
       try {

@@ -10,7 +10,7 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { dirname } from 'node:path';
 import type { RunRecorder, RunEvent } from '../core/timeline/recorder';
 import type { Exchange, Run } from '../core/timeline/model';
-import { connectionToHar, contextFor, createRedactor, credentialValues, emptyHarLog, exchangeToEntry, frameToHar, runToHar, type Redactor } from '../core/har/write';
+import { connectionToHar, contextFor, createRedactor, credentialValues, emptyHarLog, exchangeToEntry, frameToHar, networkOfRuns, runToHar, type Redactor } from '../core/har/write';
 
 export interface HarFileOptions {
   path: string;
@@ -287,7 +287,8 @@ export class HarFileWriter {
     if (batch.length) writeSync(fd, batch.join(''));
     const connections = this.attached.flatMap((a) => a.run.connections.map(connectionToHar));
     const runs = this.attached.map((a) => runToHar(a.run));
-    writeSync(fd, `\n],"_wirelane":${JSON.stringify({ connections, runs })}}}\n`);
+    const network = networkOfRuns(this.attached.map((a) => a.run));
+    writeSync(fd, `\n],"_wirelane":${JSON.stringify({ connections, runs, network })}}}\n`);
   }
 
   /** Final flush; stops listening. Secrets added late are applied to every entry now. */

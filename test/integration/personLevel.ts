@@ -166,6 +166,26 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
       if (!close || close[1] !== '4' || close[2] !== '4' || close[4] !== '0') throw new Error(`compare row for close is wrong: ${JSON.stringify(close)}`);
       await page.screenshot({ path: join(artifacts, 'ui-06-compare.png') });
     });
+
+    // Simulated network conditions: the status bar item opens the presets; picking one shows on the item.
+    await step(page, artifacts, 'network-picker', async () => {
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.statusbar-item', { hasText: 'real network' }).first().click({ timeout: 15_000 });
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Slow 4G' }).first().waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(artifacts, 'ui-07-network-picker.png') });
+      await input.fill('Slow 4G');
+      await page.keyboard.press('Enter');
+      await page.locator('.statusbar-item', { hasText: 'Slow 4G' }).first().waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(artifacts, 'ui-08-network-status.png') });
+      log.push('network: the status bar item picked Slow 4G');
+      // Back to the real network, through the same picker.
+      await page.locator('.statusbar-item', { hasText: 'Slow 4G' }).first().click();
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('Off');
+      await page.keyboard.press('Enter');
+      await page.locator('.statusbar-item', { hasText: 'real network' }).first().waitFor({ timeout: 10_000 });
+    });
     writeFileSync(join(artifacts, 'ui-result.txt'), `ok\n${log.join('\n')}\n`);
     console.log(log.join('\n'));
     return 0;

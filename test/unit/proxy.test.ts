@@ -19,6 +19,7 @@ import { main } from '../../src/cli/main';
 import { io } from '../../src/cli/io';
 import type { Har } from '../../src/core/har/types';
 import { selfSignedCert } from '../servers/certs';
+import { openTunnel } from '../servers/connectTunnel';
 import { request } from './engineHelpers';
 import { buildModel } from '../../media/src/model';
 
@@ -104,16 +105,7 @@ before(async () => {
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const [host, port] = req.url!.split(':');
-    const up = net.connect({ host, port: Number(port) }, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length) up.write(head);
-      up.pipe(client);
-      client.pipe(up);
-    });
-    track(up);
-    up.on('error', () => client.destroy());
-    client.on('error', () => up.destroy());
+    openTunnel(req.url!, client, head, track);
   });
   proxy.on('connection', track);
   proxyUrl = `http://127.0.0.1:${await listen(proxy)}`;

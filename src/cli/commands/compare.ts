@@ -10,7 +10,9 @@ import { HarFileWriter } from '../../runner/harFile';
 import { renderCompareTable, styleFor, summarize, summaryLine, type Style } from '../table';
 import { writeHtmlReport } from '../htmlReport';
 import { io } from '../io';
-import { cancelOnSigint, openHar, parseCli, parseMode, parseMs, parseVars, Progress, proxyOption, requireFile, SENDING_OPTIONS, skippedLines } from './run';
+import { cancelOnSigint, networkLine, networkOption, openHar, parseCli, parseMode, parseMs, parseVars, Progress, proxyOption, requireFile, SENDING_OPTIONS, skippedLines } from './run';
+import type { NetworkConditions } from '../../core/network';
+import { predict, predictionInput, type Prediction } from '../../core/timeline/prediction';
 import type { ProxyOptions } from '../../runner/http/proxy';
 import { WlError } from '../../core/errors';
 
@@ -30,6 +32,8 @@ export interface CompareOptions {
   names?: string[];
   insecure?: boolean;
   proxy?: ProxyOptions;
+  /** Simulated network conditions, the same for every mode. */
+  network?: NetworkConditions;
   timeoutMs?: number;
   extraEnv?: Record<string, string>;
   signal?: AbortSignal;
@@ -50,6 +54,7 @@ export async function compareModes(o: CompareOptions): Promise<Array<{ mode: Con
       mode,
       insecure: o.insecure,
       proxy: o.proxy,
+      network: o.network,
       timeoutMs: o.timeoutMs,
       extraEnv: o.extraEnv,
       recorder,
@@ -67,12 +72,30 @@ export async function compareModes(o: CompareOptions): Promise<Array<{ mode: Con
   return out;
 }
 
+/** The textbook's prediction for a mode's run, when it ran under simulated conditions. */
+export function predictionOf(run: FileRunResult['run']): Prediction | undefined {
+  return run.network ? predict(predictionInput(run), run.network) : undefined;
+}
+
+const fmtMs = (ms: number) => `${Math.round(ms)} ms`;
+
 export function renderCompare(results: Array<{ mode: ConnectionMode; result: FileRunResult }>, style: Style): string {
   const lines = [renderCompareTable(results.map((r) => ({ mode: r.mode, run: r.result.run })), style), ''];
   for (const r of results) {
     lines.push(`${style.bold(r.mode.padEnd(11))} ${summaryLine(r.result.run, style)}`);
     for (const l of skippedLines(r.result.skipped, style)) lines.push(`            ${l}`);
     for (const x of r.result.results) if (x.error) lines.push(`            ${style.red('✗')} ${x.name ?? x.exchange?.request.url ?? ''} ${x.error.code}: ${x.error.message}`);
+  }
+  const network = results.find((r) => r.result.run.network)?.result.run.network;
+  if (network) {
+    lines.push('', ...networkLine(network, style), style.bold('measured (first request → last response) beside the textbook model:'));
+    for (const r of results) {
+      const p = predictionOf(r.result.run);
+      if (!p) continue;
+      const m = predictionInput(r.result.run).measuredMs;
+      lines.push(`${style.bold(r.mode.padEnd(11))} measured ${fmtMs(m)}, model ${fmtMs(p.modelMs)}${p.ratio !== undefined ? ` (×${p.ratio.toFixed(2)})` : ''}: ${p.formula}`);
+      lines.push(`            ${style.dim(p.explanation)}`);
+    }
   }
   return lines.join('\n');
 }
@@ -82,6 +105,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = requireFile(positionals);
   const modes = parseModes(values.modes);
   const proxy = proxyOption(values.proxy);
+  const network = networkOption(values);
   const har = openHar(values.har, values['keep-secrets']);
   const sigint = cancelOnSigint();
   let results;
@@ -93,6 +117,7 @@ export async function run(argv: string[]): Promise<number> {
       names: values.name,
       insecure: values.insecure,
       proxy,
+      network,
       timeoutMs: parseMs(values.timeout, '--timeout'),
       extraEnv: parseVars(values.var),
       signal: sigint.signal,
@@ -106,8 +131,12 @@ export async function run(argv: string[]): Promise<number> {
   const secrets = [...new Set(results.flatMap((r) => r.result.secrets))];
   const html = values.html ? await writeHtmlReport(results.map((r) => r.result.run), resolvePath(values.html), { secrets, keepSecrets: values['keep-secrets'], title: 'compare' }) : undefined;
   if (values.json) {
-    const out = results.map((r) => ({ mode: r.mode, ...summarize(r.result.run), skipped: r.result.skipped.length }));
-    io.out.write(JSON.stringify({ file: positionals[0], modes: out, har: values.har, html: html ? values.html : undefined }, null, 2) + '\n');
+    const out = results.map((r) => {
+      const p = predictionOf(r.result.run);
+      const model = p ? { measuredMs: predictionInput(r.result.run).measuredMs, modelMs: p.modelMs, ratio: p.ratio, formula: p.formula, explanation: p.explanation } : undefined;
+      return { mode: r.mode, ...summarize(r.result.run), skipped: r.result.skipped.length, model };
+    });
+    io.out.write(JSON.stringify({ file: positionals[0], network, modes: out, har: values.har, html: html ? values.html : undefined }, null, 2) + '\n');
   } else {
     const style = styleFor(io.out);
     let text = renderCompare(results, style);

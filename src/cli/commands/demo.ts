@@ -13,7 +13,7 @@ import { HarFileWriter } from '../../runner/harFile';
 import { renderRunTable, styleFor, summaryLine } from '../table';
 import { writeHtmlReport } from '../htmlReport';
 import { io } from '../io';
-import { cancelOnSigint, exitCodeFor, parseCli, skippedLines } from './run';
+import { cancelOnSigint, exitCodeFor, networkLine, networkOption, parseCli, skippedLines } from './run';
 import { compareModes, DEFAULT_MODES, renderCompare } from './compare';
 
 /** examples/NAME next to the running code (dist/cli.js or src/cli/commands/demo.ts) or in the current folder. */
@@ -43,7 +43,8 @@ export function groundTruth(run: Run, servers: DemoServers): { matched: number; 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCli(argv, { out: { type: 'string' }, 'no-compare': { type: 'boolean' } });
+  const { values, positionals } = parseCli(argv, { out: { type: 'string' }, 'no-compare': { type: 'boolean' }, network: { type: 'string' }, rtt: { type: 'string' }, down: { type: 'string' }, up: { type: 'string' } });
+  const network = networkOption(values);
   if (positionals.length) throw new WlError('WL_USAGE', `demo takes no file (got ${positionals[0]}); it runs examples/demo.http`);
   const demoFile = findExample('demo.http');
   // The modes are compared on one HTTPS origin that speaks both HTTP/1.1 and HTTP/2, so every
@@ -73,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
       mode: 'keep-alive',
       // The demo's own certificate is self-signed; nothing else is contacted.
       insecure: true,
+      network,
       extraEnv: servers.variables,
       recorder,
       signal: sigint.signal,
@@ -87,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const l of skippedLines(result.skipped, style)) say(l);
     say();
     say(summaryLine(result.run, style));
+    for (const l of networkLine(network, style)) say(l);
     const truth = groundTruth(result.run, servers);
     say(style.dim(`server-side check: ${truth.matched} of ${truth.total} exchanges were on the client port the server saw`));
     say();
@@ -99,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
       say(style.bold(`wirelane compare examples/compare.http --modes ${DEFAULT_MODES.join(',')} --insecure`));
       const compareHarPath = join(outDir, 'compare.har');
       const compareHar = new HarFileWriter({ path: compareHarPath });
-      const results = await compareModes({ file: compareFile, modes: DEFAULT_MODES, insecure: true, extraEnv: servers.variables, signal: sigint.signal, har: compareHar });
+      const results = await compareModes({ file: compareFile, modes: DEFAULT_MODES, insecure: true, network, extraEnv: servers.variables, signal: sigint.signal, har: compareHar });
       compareHar.close();
       say(renderCompare(results, style));
       say();

@@ -7,6 +7,7 @@ import { formatError, WlError } from '../../core/errors';
 import { readHar } from '../../core/har/read';
 import { summarize } from '../../core/timeline/summary';
 import { assertHarShape, writeReportHtml } from '../reportHtml';
+import { describeNetwork, networkFromJson } from '../../core/network';
 
 const USAGE = 'usage: wirelane report HAR --html PATH';
 
@@ -49,6 +50,8 @@ export async function run(argv: string[]): Promise<number> {
     // The same summary the report's own strip shows.
     const sum = summarize(readHar(har, input).run);
     process.stdout.write(`wrote ${out} (${har.log.entries.length} exchanges, ${hasIds ? `${sum.connections} connections` : 'no connection ids in this HAR'})\n`);
+    const network = networkFromJson(har.log._wirelane?.network);
+    if (network) process.stdout.write(`${describeNetwork(network)}: the recorded timings are of that simulated link\n`);
     return 0;
   } catch (err) {
     if (err instanceof WlError) {

@@ -13,6 +13,7 @@ import { renderRunTable, runToJson, styleFor, summaryLine, type Style } from '..
 import { writeHtmlReport } from '../htmlReport';
 import { io } from '../io';
 import { parseProxy, proxyFromEnv, splitNoProxy, type ProxyOptions } from '../../runner/http/proxy';
+import { describeNetwork, resolveNetwork, type NetworkConditions } from '../../core/network';
 
 const MODE_RE = /^(keep-alive|close|h2|pipeline:[1-9][0-9]*)$/;
 
@@ -147,7 +148,21 @@ export const SENDING_OPTIONS = {
   json: { type: 'boolean' },
   'keep-secrets': { type: 'boolean' },
   var: { type: 'string', multiple: true },
+  rtt: { type: 'string' },
+  down: { type: 'string' },
+  up: { type: 'string' },
+  network: { type: 'string' },
 } as const;
+
+/** `--network PRESET|RTT/DOWN/UP|off`, `--rtt MS`, `--down KBPS`, `--up KBPS`: simulated conditions, or none. */
+export function networkOption(values: { network?: string; rtt?: string; down?: string; up?: string }): NetworkConditions | undefined {
+  return resolveNetwork(values);
+}
+
+/** The line that says the timings were taken under simulated conditions. */
+export function networkLine(c: NetworkConditions | undefined, style: Style): string[] {
+  return c ? [style.yellow(`${describeNetwork(c)} (timings are of the simulated link, not your network)`)] : [];
+}
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCli(argv, {
@@ -163,6 +178,7 @@ export async function run(argv: string[]): Promise<number> {
   const keepOpenMs = parseMs(values.duration, '--duration');
   const extraEnv = parseVars(values.var);
   const proxy = proxyOption(values.proxy);
+  const network = networkOption(values);
   const style = values.json ? styleFor({ isTTY: false }) : styleFor(io.out);
 
   const recorder = new RunRecorder({ mode, environment: values.env });
@@ -179,6 +195,7 @@ export async function run(argv: string[]): Promise<number> {
       mode,
       insecure: values.insecure,
       proxy,
+      network,
       timeoutMs,
       runTimeoutMs,
       keepOpenMs,
@@ -209,12 +226,12 @@ export async function run(argv: string[]): Promise<number> {
   const htmlWritten = values.html ? await writeHtmlReport([result.run], resolvePath(values.html), { secrets: result.secrets, keepSecrets: values['keep-secrets'] }) : undefined;
 
   if (values.json) {
-    const out = { ...(runToJson(result.run) as object), skipped: result.skipped, har: values.har, html: htmlWritten ? values.html : undefined };
+    const out = { ...(runToJson(result.run) as object), network, skipped: result.skipped, har: values.har, html: htmlWritten ? values.html : undefined };
     io.out.write(JSON.stringify(out, null, 2) + '\n');
   } else {
     const lines = [renderRunTable(result.run, { style, width: io.out.columns || 120 })];
     lines.push(...skippedLines(result.skipped, style));
-    lines.push('', summaryLine(result.run, style));
+    lines.push('', summaryLine(result.run, style), ...networkLine(network, style));
     if (har && !har.lastError) lines.push(style.dim(`HAR written to ${values.har}`));
     if (values.html && htmlWritten) lines.push(style.dim(`report written to ${values.html}`));
     io.out.write(lines.join('\n') + '\n');

@@ -4,6 +4,7 @@
 
 import { WlError, type ErrorInfo, type Phase } from '../errors';
 import type { CloseReason, Connection, Exchange, OpenReason, Run, Timings, WsFrame, WsSession } from '../timeline/model';
+import { networkFromJson } from '../network';
 
 export interface HarReadResult {
   run: Run;
@@ -293,6 +294,8 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
     exchanges,
     sessions,
   };
+  const network = networkFromJson(ext?.network);
+  if (network) run.network = network;
   if (runs.length === 0) runs.push({ id: run.id, mode: run.mode, label: run.label, startedAt, endedAt });
   return { run, runs, creator, groupingExact, warnings, entryIndex };
 }

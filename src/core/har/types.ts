@@ -3,6 +3,7 @@
 // Readers must treat every field as possibly missing or of the wrong type: HARs come from anywhere.
 
 import type { CloseReason, OpenReason, TlsInfo } from '../timeline/model';
+import type { NetworkConditions } from '../network';
 
 export interface HarNameValue {
   name: string;
@@ -129,7 +130,9 @@ export interface HarLog {
   comment?: string;
   _wirelane?: {
     connections: WirelaneConnectionExt[];
-    runs?: Array<{ id: string; mode: string; label?: string; environment?: string; file?: string; startedAt: string; endedAt?: string }>;
+    runs?: Array<{ id: string; mode: string; label?: string; environment?: string; file?: string; startedAt: string; endedAt?: string; network?: NetworkConditions }>;
+    /** The simulated network conditions of the recorded run(s); absent for the real network. */
+    network?: NetworkConditions;
   };
 }
 

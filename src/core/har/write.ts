@@ -3,6 +3,7 @@
 // streaming file writer (src/runner/harFile.ts) and the CLI decide where the bytes go.
 
 import type { Connection, Exchange, Run, Timings, WsFrame, WsSession } from '../timeline/model';
+import type { NetworkConditions } from '../network';
 import type { Har, HarEntry, HarLog, HarNameValue, HarPostData, HarTimings, HarWebSocketMessage, WirelaneConnectionExt } from './types';
 import { createRedactor, credentialValues, REDACTED, type Redactor } from './redact';
 
@@ -41,6 +42,8 @@ export function toHar(runs: Run | Run[], opts: HarWriteOptions = {}): Har {
     for (const c of run.connections) log._wirelane!.connections.push(connectionToHar(c));
     log._wirelane!.runs!.push(runToHar(run));
   }
+  const network = networkOfRuns(list);
+  if (network) log._wirelane!.network = network;
   return { log };
 }
 
@@ -48,6 +51,12 @@ export function contextFor(run: Run, redactor: Redactor): EntryContext {
   const conns = new Map(run.connections.map((c) => [c.id, c]));
   const sessions = new Map(run.sessions.map((s) => [s.id, s]));
   return { connection: (id) => conns.get(id) ?? run.connections.find((c) => c.id === id), session: (id) => sessions.get(id) ?? run.sessions.find((s) => s.id === id), redactor };
+}
+
+/** `log._wirelane.network`: the first recorded run's simulated conditions (each run has its own in `runs[]`). */
+export function networkOfRuns(runs: Run[]): NetworkConditions | undefined {
+  const c = runs.find((r) => r.network)?.network;
+  return c ? { rttMs: c.rttMs, downKbps: c.downKbps, upKbps: c.upKbps, ...(c.preset ? { preset: c.preset } : {}) } : undefined;
 }
 
 export function runToHar(run: Run): NonNullable<NonNullable<HarLog['_wirelane']>['runs']>[number] {
@@ -59,6 +68,7 @@ export function runToHar(run: Run): NonNullable<NonNullable<HarLog['_wirelane']>
     file: run.file,
     startedAt: iso(run.startedAt),
     endedAt: run.endedAt === undefined ? undefined : iso(run.endedAt),
+    network: run.network,
   };
 }
 

@@ -3,6 +3,7 @@
 // renderer; written to and read from HAR. Times are epoch milliseconds (fractional).
 
 import type { ErrorInfo, SourceLocation } from '../errors';
+import type { NetworkConditions } from '../network';
 
 export type OpenReason = 'first' | 'server-closed' | 'idle-timeout' | 'pool-busy' | 'forced' | 'upgrade';
 export type CloseReason = 'server-connection-close' | 'server-closed' | 'idle-timeout' | 'client-closed' | 'error' | 'cancelled' | 'open';
@@ -146,6 +147,8 @@ export interface Run {
   connections: Connection[];
   exchanges: Exchange[];
   sessions: WsSession[];
+  /** Simulated network conditions the run's connections went through (absent: the real network). */
+  network?: NetworkConditions;
 }
 
 export const NO_TIMINGS: Timings = { blocked: -1, dns: -1, connect: -1, ssl: -1, send: -1, wait: -1, receive: -1 };

@@ -34,8 +34,8 @@ export type ConnectionUse = 'opened' | 'reused' | 'none';
 
 type Summarizable = Pick<Run, 'exchanges' | 'connections' | 'sessions'>;
 
-/** A connection counts as established when it got a local port or carried a response. */
-function establishedIds(run: Summarizable): Set<string> {
+/** Ids of the connections that were really established (a local port, or a response came back on it). */
+export function establishedIds(run: Summarizable): Set<string> {
   const out = new Set<string>();
   for (const c of run.connections) if (c.localPort !== undefined) out.add(c.id);
   for (const ex of run.exchanges) if (ex.connectionId && ex.response && ex.response.status > 0) out.add(ex.connectionId);

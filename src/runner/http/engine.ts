@@ -22,6 +22,9 @@ import { ExchangeHandler } from './exchangeHandler';
 import { canAnswer, digestAuthorization, parseDigestChallenge } from './digest';
 import { sendHttp10 } from './http10';
 import { bypassesProxy, parseProxy, requestTunnel, type ProxyOptions, type ProxyPlan } from './proxy';
+import type { Shaper } from '../net/conditions';
+import { connectShaped } from './shapedConnect';
+import { H2_STREAMS_IN_FLIGHT } from '../../core/timeline/prediction';
 
 export interface EngineOptions {
   recorder: RunRecorder;
@@ -39,6 +42,8 @@ export interface EngineOptions {
    * tunnel; `noProxy` hosts go direct. Connections record `proxy` (the URL without credentials).
    */
   proxy?: ProxyOptions;
+  /** Simulated network conditions for every connection of the run (one Shaper per run). */
+  network?: Shaper;
 }
 
 export interface SendResult {
@@ -309,9 +314,11 @@ export class HttpEngine {
     let slot: Slot;
     const connector = (
       via?.kind === 'tunnel'
-        ? (o: buildConnector.Options, cb: buildConnector.Callback) => this.connectTunnel(slot, via.plan, base, o, cb)
+        ? (o: buildConnector.Options, cb: buildConnector.Callback) => this.connectTunnel(slot, via.plan, base, o, streamsOnH2(slot, cb, this.pipelineDepth))
         : (o: buildConnector.Options, cb: buildConnector.Callback) => {
+            cb = streamsOnH2(slot, cb, this.pipelineDepth);
             const tc = this.tracker.beginConnect(slot, o.protocol === 'https:');
+            if (this.opts.network) return connectShaped(this.opts.network, base, o, cb, this.tracker, tc);
             const socket = base(o, cb) as unknown as Socket;
             this.tracker.attachSocket(tc, socket);
             return socket;
@@ -364,7 +371,7 @@ export class HttpEngine {
    */
   private connectTunnel(slot: Slot, plan: ProxyPlan, base: ReturnType<typeof buildConnector>, o: buildConnector.Options, cb: buildConnector.Callback): Socket {
     const tc = this.tracker.beginConnect(slot, true);
-    const raw = net.connect({ host: plan.host, port: plan.port });
+    const raw = this.opts.network ? this.opts.network.connect(plan) : net.connect({ host: plan.host, port: plan.port });
     this.tracker.attachSocket(tc, raw);
     raw.setNoDelay(true);
     const target = `${o.hostname.includes(':') && !o.hostname.startsWith('[') ? `[${o.hostname}]` : o.hostname}:${o.port || 443}`;
@@ -768,7 +775,7 @@ export class HttpEngine {
   }
 
   private http10Host() {
-    return { recorder: this.recorder, mode: this.mode, originsSeen: this.originsSeen, jar: this.jar, storeCookies: (h: Array<[string, string]>, u: URL) => this.storeCookies(h, u), finishTimings: (t: ExchangeTrace, at: number) => this.finishTimings(t, at), connections: this.http10Open };
+    return { recorder: this.recorder, mode: this.mode, network: this.opts.network, originsSeen: this.originsSeen, jar: this.jar, storeCookies: (h: Array<[string, string]>, u: URL) => this.storeCookies(h, u), finishTimings: (t: ExchangeTrace, at: number) => this.finishTimings(t, at), connections: this.http10Open };
   }
   private readonly http10Open = new Set<{ close(reason: 'client-closed'): void; closed: Promise<void> }>();
 
@@ -841,6 +848,19 @@ export class ExchangeAbort {
   timeout(message = `No complete response within ${this.timeoutMs} ms`): void {
     this.fire('timeout', new WlError('WL_TIMEOUT', message, { source: this.source }));
   }
+}
+
+/**
+ * undici's `pipelining` (1 here outside pipeline:N) also caps an HTTP/2 session's streams in
+ * flight; once ALPN chose h2, lift it so the requests really are multiplexed. A connection of
+ * an h2 slot whose server chose HTTP/1.1 keeps the mode's depth (no accidental pipelining).
+ */
+function streamsOnH2(slot: { h2: boolean; client: Client }, cb: buildConnector.Callback, http1Depth: number): buildConnector.Callback {
+  if (!slot.h2) return cb;
+  return ((err: Error | null, socket: { alpnProtocol?: string } | null) => {
+    (cb as (e: Error | null, s: unknown) => void)(err, socket);
+    if (!err) slot.client.pipelining = socket?.alpnProtocol === 'h2' ? H2_STREAMS_IN_FLIGHT : http1Depth;
+  }) as buildConnector.Callback;
 }
 
 /** Microsecond precision; -1 (not applicable) stays. */

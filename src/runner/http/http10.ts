@@ -13,10 +13,13 @@ import { toWlError, type ExchangeStage } from './errors';
 import { bytesRef, readBody, type PreparedBody } from './body';
 import { trackerNow as now, type ExchangeTrace, type TrackedConnection } from './tracker';
 import { requestTunnel, type ProxyPlan } from './proxy';
+import type { Shaper } from '../net/conditions';
 
 interface Host {
   recorder: RunRecorder;
   mode: ConnectionMode;
+  /** Simulated network conditions: TCP through the shaper, TLS over the shaped stream. */
+  network?: Shaper;
   originsSeen: Set<string>;
   storeCookies(h: Array<[string, string]>, u: URL): Promise<void>;
   finishTimings(t: ExchangeTrace, at: number): void;
@@ -77,7 +80,11 @@ export async function sendHttp10(a: Http10Args): Promise<{ exchange: ExchangeTra
   let remoteEnded = false;
   const tlsOptions = { servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !a.insecure, ALPNProtocols: ['http/1.1'] };
   // Through a proxy the TCP connection (the one recorded) is to the proxy; TLS, if any, runs inside the tunnel.
-  const raw: net.Socket = proxy ? net.connect({ host: proxy.host, port: proxy.port }) : isTls ? tls.connect({ host, port, ...tlsOptions }) : net.connect({ host, port });
+  const shaper = engine.network;
+  const tcp = (h: string, p: number): net.Socket => (shaper ? shaper.connect({ host: h, port: p }) : net.connect({ host: h, port: p }));
+  // Shaped, TLS runs over the shaped TCP stream (as through a tunnel), so the handshake pays its round trips.
+  const tlsInside = isTls && (proxy !== undefined || shaper !== undefined);
+  const raw: net.Socket = proxy ? tcp(proxy.host, proxy.port) : isTls && !shaper ? tls.connect({ host, port, ...tlsOptions }) : tcp(host, port);
   let socket = raw;
   const handle = {
     closed,
@@ -119,8 +126,8 @@ export async function sendHttp10(a: Http10Args): Promise<{ exchange: ExchangeTra
   if (a.signal.aborted) onAbort();
   else a.signal.once('abort', onAbort);
   try {
-    if (proxy && isTls) {
-      await new Promise<void>((resolve, reject) => requestTunnel(raw, `${net.isIPv6(host) ? `[${host}]` : host}:${port}`, proxy.authorization, 10_000, (err) => (err ? reject(err) : resolve())));
+    if (tlsInside) {
+      if (proxy) await new Promise<void>((resolve, reject) => requestTunnel(raw, `${net.isIPv6(host) ? `[${host}]` : host}:${port}`, proxy.authorization, 10_000, (err) => (err ? reject(err) : resolve())));
       socket = tls.connect({ socket: raw, ...tlsOptions });
       socket.once('end', onEnd);
       socket.once('close', onClose);

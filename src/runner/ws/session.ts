@@ -25,6 +25,7 @@ import {
 } from '../../core/timeline/model';
 import { toWlError, type ExchangeStage } from '../http/errors';
 import { DEFAULT_FRAME_DATA_BYTES, asBuffer, binaryPreview, textPreview } from './framePreview';
+import type { Shaper } from '../net/conditions';
 
 export interface WsOptions {
   recorder: RunRecorder;
@@ -34,6 +35,8 @@ export interface WsOptions {
   signal?: AbortSignal;
   /** Payload bytes kept per frame in the model (default 64 KiB); the rest is counted, not kept. */
   maxFrameDataBytes?: number;
+  /** Simulated network conditions (the run's Shaper, shared with its HTTP connections). */
+  network?: Shaper;
 }
 
 export interface WsSessionHandle {
@@ -107,6 +110,7 @@ class TrackedSession implements WsSessionHandle {
   private readonly timeoutMs: number;
   private readonly frameLimit: number;
   private readonly insecure: boolean;
+  private readonly network: Shaper | undefined;
   private readonly t: Moments = { start: now() };
   private readonly listeners = new Set<(f: WsFrame) => void>();
   private readonly pendingSends = new Set<Promise<void>>();
@@ -145,6 +149,7 @@ class TrackedSession implements WsSessionHandle {
     this.timeoutMs = req.timeoutMs ?? opts.timeoutMs ?? DEFAULT_WS_TIMEOUT_MS;
     this.frameLimit = opts.maxFrameDataBytes ?? DEFAULT_FRAME_DATA_BYTES;
     this.insecure = opts.insecure === true || req.insecure === true;
+    this.network = opts.network;
     this.closed = new Promise<void>((r) => (this.resolveClosed = r));
     this.signal = opts.signal;
   }
@@ -213,10 +218,12 @@ class TrackedSession implements WsSessionHandle {
 
   private connect(host: string, port: number, url: URL): net.Socket {
     const servername = net.isIP(host) ? undefined : host;
+    // Under simulated conditions TCP goes through the run's shaper and TLS runs over it.
+    const tcp = this.network?.connect({ host, port });
     const socket: net.Socket = this.isTls
-      ? tls.connect({ host, port, servername, rejectUnauthorized: !this.insecure, ALPNProtocols: ['http/1.1'] })
-      : net.connect({ host, port });
-    this.track(socket, url, servername);
+      ? tls.connect({ ...(tcp ? { socket: tcp } : { host, port }), servername, rejectUnauthorized: !this.insecure, ALPNProtocols: ['http/1.1'] })
+      : (tcp ?? net.connect({ host, port }));
+    this.track(socket, url, servername, tcp ?? socket);
     return socket;
   }
 
@@ -225,7 +232,7 @@ class TrackedSession implements WsSessionHandle {
    * one its proxy support's agent made (the patched http.request hands ws an agent, and an
    * agent never calls the request's own createConnection). Either way, the socket is the truth.
    */
-  private track(socket: net.Socket, url: URL, servername: string | undefined): void {
+  private track(socket: net.Socket, url: URL, servername: string | undefined, transport: net.Socket = socket): void {
     if (this.socket) return;
     this.socket = socket;
     this.t.opened = now();
@@ -247,19 +254,19 @@ class TrackedSession implements WsSessionHandle {
       this.t.connected ??= now();
       this.recorder.updateConnection(id, {
         connectedAt: this.t.connected,
-        localAddress: socket.localAddress,
-        localPort: socket.localPort,
-        remoteAddress: socket.remoteAddress,
-        remotePort: socket.remotePort,
+        localAddress: transport.localAddress,
+        localPort: transport.localPort,
+        remoteAddress: transport.remoteAddress,
+        remotePort: transport.remotePort,
       });
     };
     const onSecure = (): void => {
       this.t.secure ??= now();
       this.recorder.updateConnection(id, { secureAt: this.t.secure, tls: tlsInfo(socket as tls.TLSSocket, servername) });
     };
-    socket.once('lookup', () => (this.t.lookup = now()));
+    transport.once('lookup', () => (this.t.lookup = now()));
     // An agent's socket may be connected already when it is handed over.
-    if (socket.connecting || socket.remotePort === undefined) socket.once('connect', onConnect);
+    if (transport.connecting || transport.remotePort === undefined) transport.once('connect', onConnect);
     else onConnect();
     if (this.isTls) {
       // alpnProtocol is null until the handshake completes (then a name or false).
