@@ -190,6 +190,16 @@ function toRequestBody(joined: ReturnType<typeof joinPieces>): RequestBody | und
   return { kind: 'parts', parts: joined.map((p) => (p.kind === 'file' ? p : { kind: 'bytes', data: encoder.encode(p.text) })) };
 }
 
+/**
+ * A path-only target (`GET /json`) takes its host from the author's environment (httpYac's
+ * convention), so a missing host is a variable question, asked like any `{{host}}`.
+ */
+function reportNoHost(req: RequestNode, res: VariableResolver): void {
+  const ctx = res.context;
+  const where = ctx.envName ? `in the file, environment "${ctx.envName}" or $shared` : 'in the file or $shared, and no environment is selected';
+  res.report(req.url.range, 'WL_VAR_UNRESOLVED', `variable host is not defined ${where}: "${req.url.text}" is a path only; define host (e.g. "@host = localhost:8080" or in http-client.env.json), add a Host header, or write the full URL`);
+}
+
 /** Scheme defaults to http:// (ws:// for WebSocket); a path-only target takes the Host header or `{{host}}`. */
 function completeUrl(url: string, req: RequestNode, headers: Array<[string, string]>, res: VariableResolver): string | undefined {
   const scheme = req.kind === 'websocket' ? 'ws://' : 'http://';
@@ -205,7 +215,7 @@ function completeUrl(url: string, req: RequestNode, headers: Array<[string, stri
       return v.found ? v.value : undefined;
     })();
     if (!host) {
-      res.report(req.url.range, 'WL_RESOLVE_URL', `${url} is a path only: add a Host header or define {{host}} (e.g. "@host = localhost:8080")`);
+      reportNoHost(req, res);
       return undefined;
     }
     full = (hasScheme(host) ? host : scheme + host).replace(/\/+$/, '') + url;
@@ -344,6 +354,7 @@ export function variableDiagnostics(file: HttpFile, ctx: ResolveContext): ParseD
     if (!req) return;
     res.currentRequest = region.name ?? region.title;
     res.substituteText(req.url);
+    if (req.target === 'path' && !req.headers.some((h) => h.name.toLowerCase() === 'host') && !res.lookup('host', req.url.range).found) reportNoHost(req, res);
     for (const h of req.headers) res.substituteText(h.value);
     for (const part of req.body?.parts ?? []) {
       if (part.kind === 'text') {

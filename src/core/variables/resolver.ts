@@ -71,6 +71,10 @@ export class VariableResolver {
     this.requestNames = index.requestNames;
   }
 
+  get context(): ResolveContext {
+    return this.ctx;
+  }
+
   report(range: Range, code: string, message: string, severity: Severity = 'error'): void {
     const key = `${range.start.line}:${range.start.character}:${code}:${message}`;
     if (this.seen.has(key)) return;
