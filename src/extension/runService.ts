@@ -311,6 +311,7 @@ export class RunService implements vscode.Disposable {
         extraEnv: s.restClientEnv,
         onEvent: (e) => {
           if (e.type === 'resolved') this.deps.recording.addSecrets(e.request.secrets);
+          if (e.type === 'secrets') this.deps.recording.addSecrets(e.values);
         },
       }).catch((err) => {
         this.failed(err, doc);

@@ -58,6 +58,7 @@ export async function compareModes(o: CompareOptions): Promise<Array<{ mode: Con
       keepOpenMs: 0,
       onEvent: (e) => {
         if (e.type === 'resolved') o.har?.addSecrets(e.request.secrets);
+        if (e.type === 'secrets') o.har?.addSecrets(e.values);
         o.progress?.onEvent(e, `${mode} `);
       },
     });

@@ -187,6 +187,7 @@ export async function run(argv: string[]): Promise<number> {
       signal: sigint.signal,
       onEvent: (e) => {
         if (e.type === 'resolved') har?.addSecrets(e.request.secrets);
+        if (e.type === 'secrets') har?.addSecrets(e.values);
         progress.onEvent(e);
       },
     });

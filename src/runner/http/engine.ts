@@ -39,6 +39,8 @@ export interface EngineOptions {
    * tunnel; `noProxy` hosts go direct. Connections record `proxy` (the URL without credentials).
    */
   proxy?: ProxyOptions;
+  /** A client certificate for every TLS connection of this engine (the environment's SSLConfiguration). */
+  clientCert?: { cert?: Buffer; key?: Buffer; pfx?: Buffer; passphrase?: string };
 }
 
 export interface SendResult {
@@ -297,7 +299,9 @@ export class HttpEngine {
     if (!c) {
       // Shared per engine so TLS sessions resume across this run's connections, like a browser.
       const ca = this.opts.ca === undefined ? undefined : [...tls.rootCertificates, ...(Array.isArray(this.opts.ca) ? this.opts.ca : [this.opts.ca])];
-      c = buildConnector({ rejectUnauthorized: !insecure, allowH2: h2, timeout: 10_000, ...(ca ? { ca } : {}) } as buildConnector.BuildOptions);
+      const cc = this.opts.clientCert;
+      const client = cc ? { ...(cc.cert ? { cert: cc.cert } : {}), ...(cc.key ? { key: cc.key } : {}), ...(cc.pfx ? { pfx: cc.pfx } : {}), ...(cc.passphrase !== undefined ? { passphrase: cc.passphrase } : {}) } : {};
+      c = buildConnector({ rejectUnauthorized: !insecure, allowH2: h2, timeout: 10_000, ...(ca ? { ca } : {}), ...client } as buildConnector.BuildOptions);
       this.connectors.set(key, c);
     }
     return c;
