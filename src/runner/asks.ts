@@ -5,7 +5,7 @@
 
 import type { HttpFile } from '../core/httpfile/ast';
 import { WlError, type SourceLocation } from '../core/errors';
-import { authConfig, type Ask, type AuthConfig } from '../core/variables/asks';
+import { authConfig, authField, type Ask, type AuthConfig } from '../core/variables/asks';
 import { loadEnvironments, VariableResolver, type ResolveContext } from '../core/variables/index';
 import type { HttpEngine } from './http/engine';
 import { OAuthTokens } from './auth/oauth2';
@@ -66,7 +66,8 @@ export class AskAnswerer {
         }
         values[k] = r.text;
       }
-      this.addSecrets([...res.secrets]);
+      // The client secret and the user's password go out in the token request: redact them from the start.
+      this.addSecrets([...res.secrets, authField(values, 'Client Secret'), authField(values, 'Password')]);
       const token = await this.tokens.get(ctx.envName, ask.id, values, engine, source, signal);
       this.addSecrets([token.accessToken, token.idToken]);
       asked.set(`token:${ask.id}`, token.accessToken);
