@@ -174,7 +174,7 @@ test('client certificate from SSLConfiguration: the server that asks for one get
   const subjects: Array<string | undefined> = [];
   const server = createHttpsServer({ key: serverCert.key, cert: serverCert.cert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const peer = (req.socket as TLSSocket).getPeerCertificate();
-    subjects.push(peer && peer.subject ? peer.subject.CN : undefined);
+    subjects.push(peer && peer.subject ? String(peer.subject.CN) : undefined);
     res.end('ok');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

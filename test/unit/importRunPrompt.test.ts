@@ -89,11 +89,11 @@ test('run cycles, unknown run targets and missing imports are coded, and the res
         return undefined;
       }
     };
-    const diags = importDiagnostics(join(dir, 'c.http'), parseHttpFile(read(join(dir, 'c.http'))!), { readFile: read, parse: parseHttpFile });
+    const diags = importDiagnostics(join(dir, 'c.http'), parseHttpFile(read(join(dir, 'c.http'))!), { readFile: read, parse: parseHttpFile }).diagnostics;
     assert.deepEqual(diags.map((d) => [d.code, d.severity, d.range.start.line, d.range.start.character]), [['WL_IMPORT_NOT_FOUND', 'error', 0, 10], ['WL_RUN_UNKNOWN', 'error', 3, 4]]);
     writeFileSync(join(dir, 'x.http'), '# @import ./y.http\nGET http://127.0.0.1/x\n');
     writeFileSync(join(dir, 'y.http'), '# @import ./x.http\nGET http://127.0.0.1/y\n');
-    const cyc = importDiagnostics(join(dir, 'x.http'), parseHttpFile(read(join(dir, 'x.http'))!), { readFile: read, parse: parseHttpFile });
+    const cyc = importDiagnostics(join(dir, 'x.http'), parseHttpFile(read(join(dir, 'x.http'))!), { readFile: read, parse: parseHttpFile }).diagnostics;
     assert.deepEqual(cyc.map((d) => [d.code, d.severity]), [['WL_IMPORT_CYCLE', 'warning']]);
   } finally {
     await srv.close();

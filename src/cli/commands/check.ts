@@ -115,7 +115,8 @@ async function variableProblems(
     named: new Map(),
   };
   try {
-    const found = vars.variableDiagnostics(ast, ctx);
+    const imported = vars.importDiagnostics(filePath, ast, { readFile: ctx.readFile, parse: parseHttpFile });
+    const found = [...imported.diagnostics, ...vars.variableDiagnostics(ast, { ...ctx, imports: imported.files.map((f) => f.file) })];
     const env = vars.loadEnvironments(ctx);
     // With environments on disk but none chosen, an unknown variable may well live in one: say so, don't fail.
     const hasEnvironments = envName === undefined && vars.environmentNames(env).length > 0;

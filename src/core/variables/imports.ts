@@ -102,8 +102,14 @@ export function findNamedRegion(file: HttpFile, name: string): number {
   return i;
 }
 
-/** Problems with `import` and `run` lines, for the editor and `wirelane check`. */
-export function importDiagnostics(filePath: string, file: HttpFile, io: FileAccess): ParseDiagnostic[] {
+/** Whether a file has `import` or `run` lines at all (most do not: nothing to read then). */
+export function usesImports(file: HttpFile): boolean {
+  return file.regions.some((r) => r.directives.some((d) => d.name === 'import' || d.name === 'run'));
+}
+
+/** The imported files and the problems with `import` and `run` lines, for the editor and `wirelane check`. */
+export function importDiagnostics(filePath: string, file: HttpFile, io: FileAccess): { files: ImportedFile[]; diagnostics: ParseDiagnostic[] } {
+  if (!usesImports(file)) return { files: [], diagnostics: [] };
   const { files, diagnostics } = loadImports(filePath, file, io);
   for (const r of file.regions) {
     for (const d of r.directives) {
@@ -124,5 +130,5 @@ export function importDiagnostics(filePath: string, file: HttpFile, io: FileAcce
       }
     }
   }
-  return diagnostics;
+  return { files, diagnostics };
 }

@@ -16,4 +16,4 @@ export {
   type LoadedEnvironments,
 } from './environments';
 export { authBuiltin, authConfig, authField, environmentObject, inputBuiltin, isSecretName, promptDirective, type Ask, type AuthConfig } from './asks';
-export { findNamedRegion, importDiagnostics, loadImports, parseRunTarget, type ImportedFile, type RunTarget } from './imports';
+export { findNamedRegion, importDiagnostics, loadImports, parseRunTarget, usesImports, type ImportedFile, type RunTarget } from './imports';
