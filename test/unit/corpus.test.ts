@@ -3,9 +3,10 @@
 // .NET templates) plus one truly broken file: at most one file may fail to parse, and only that one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseHttpFile } from '../../src/core/httpfile/index';
+import { importDiagnostics, variableDiagnostics } from '../../src/core/variables/index';
 
 const CORPUS = join(__dirname, '..', 'fixtures', 'http', 'corpus');
 
@@ -36,5 +37,28 @@ test('corpus: path-only requests and a /* */ note under the headers parse as wri
     ['GET', '/json', 'path', ['Accept']],
     ['POST', '/post', 'path', ['Content-Type']],
     ['GET', '/headers', 'path', ['X-Trace']],
+  ]);
+});
+
+test('corpus with the dev environment: imports, prompts, $auth ids and env hosts resolve; what is left is named', () => {
+  const problems: string[] = [];
+  for (const f of httpFiles(CORPUS)) {
+    const file = parseHttpFile(readFileSync(f, 'utf8'));
+    const ctx = {
+      filePath: f,
+      workspaceRoot: CORPUS,
+      envName: 'dev',
+      readFile: (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined),
+      processEnv: {},
+      named: new Map(),
+    };
+    const imported = importDiagnostics(f, file, { readFile: ctx.readFile, parse: parseHttpFile });
+    const all = [...file.diagnostics, ...imported.diagnostics, ...variableDiagnostics(file, { ...ctx, imports: imported.files.map((x) => x.file) })];
+    for (const d of all) if (d.severity === 'error') problems.push(`${relative(CORPUS, f)}:${d.range.start.line + 1} ${d.code} ${d.message}`);
+  }
+  assert.deepEqual(problems, [
+    'broken.http:4 WL_PARSE_HEADER_NAME "{"name": "Rex", "tag": "dog"}" is not a header (it looks like the body): a blank line is needed between headers and body',
+    // Set by a JetBrains response handler (`client.global.set`), which Wirelane keeps but does not run.
+    'jetbrains-chain.http:11 WL_VAR_UNRESOLVED variable auth_token is not defined in the file, environment "dev" or $shared',
   ]);
 });

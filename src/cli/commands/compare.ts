@@ -10,6 +10,7 @@ import { HarFileWriter } from '../../runner/harFile';
 import { renderCompareTable, styleFor, summarize, summaryLine, type Style } from '../table';
 import { writeHtmlReport } from '../htmlReport';
 import { io } from '../io';
+import { terminalPrompt } from '../prompt';
 import { cancelOnSigint, openHar, parseCli, parseMode, parseMs, parseVars, Progress, proxyOption, requireFile, SENDING_OPTIONS, skippedLines } from './run';
 import type { ProxyOptions } from '../../runner/http/proxy';
 import { WlError } from '../../core/errors';
@@ -52,6 +53,7 @@ export async function compareModes(o: CompareOptions): Promise<Array<{ mode: Con
       proxy: o.proxy,
       timeoutMs: o.timeoutMs,
       extraEnv: o.extraEnv,
+      prompt: terminalPrompt(),
       recorder,
       signal: o.signal,
       // A compare measures connections, not sessions held open for a person.
