@@ -57,7 +57,19 @@ async function webviewFrame(page: Page, selector: string, timeoutMs: number): Pr
 export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> {
   const { artifacts } = opts;
   const ports: number[] = [];
+  const logins: string[] = [];
   const server = createServer((req, res) => {
+    if (req.url === '/login') {
+      // The prompt step: what the person typed into the input box arrives here.
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        logins.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok": true}');
+      });
+      return;
+    }
     ports.push(req.socket.remotePort ?? -1);
     const close = req.url?.startsWith('/close');
     res.writeHead(200, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) });
@@ -73,6 +85,7 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
     join(opts.workspace, 'people.http'),
     [`### list people\nGET ${base}/people\nAccept: application/json`, `### one person\nGET ${base}/people/1`, `### last one, server closes\nGET ${base}/close/people/2`, `### after the close\nGET ${base}/people/3`, ''].join('\n\n'),
   );
+  writeFileSync(join(opts.workspace, 'prompt.http'), `### login\n# @prompt password Your password\nPOST ${base}/login\n\npassword={{password}}\n`);
   const page = await opts.browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const log: string[] = [];
   try {
@@ -139,6 +152,23 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
       const frames = await f.$$eval('#frames li', (els) => els.map((e) => `${e.getAttribute('data-dir')} ${e.querySelector('.data')?.textContent}`));
       log.push(`websocket view frames: ${JSON.stringify(frames)}`);
       await page.screenshot({ path: join(artifacts, 'ui-04-websocket-session.png') });
+    });
+    // `# @prompt password`: clicking Send asks in a masked input box; what is typed is sent.
+    await step(page, artifacts, 'prompt', async () => {
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'prompt.http' }).first().click();
+      const send = page.locator('.codelens-decoration a', { hasText: /^Send$/ }).first();
+      await send.waitFor({ timeout: 30_000 });
+      await send.click();
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      const type = await input.getAttribute('type');
+      if (type !== 'password') throw new Error(`the password prompt's input is type=${type}, not masked`);
+      await input.fill('typed-by-a-person');
+      await page.screenshot({ path: join(artifacts, 'ui-05-prompt-input-box.png') });
+      await page.keyboard.press('Enter');
+      await page.locator('.view-lines', { hasText: 'HTTP/1.1 200 OK' }).first().waitFor({ timeout: 30_000 });
+      if (JSON.stringify(logins) !== JSON.stringify(['password=typed-by-a-person'])) throw new Error(`the server saw ${JSON.stringify(logins)}`);
+      log.push(`prompt: input type=${type}, server saw ${JSON.stringify(logins)}`);
     });
     writeFileSync(join(artifacts, 'ui-result.txt'), `ok\n${log.join('\n')}\n`);
     console.log(log.join('\n'));
