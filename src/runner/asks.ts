@@ -37,42 +37,54 @@ export class AskAnswerer {
     if (fresh.length) this.opts.onSecrets?.(fresh);
   }
 
+  /** Questions being answered: requests running side by side (pipeline, h2) ask each one once. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+
   /** Answers every ask into `ctx.asked`; throws a coded WlError for the first that cannot be answered. */
   async answer(asks: Ask[], file: HttpFile, ctx: ResolveContext, engine: HttpEngine, source: SourceLocation, signal?: AbortSignal): Promise<void> {
     const asked = (ctx.asked ??= new Map());
     for (const ask of asks) {
       if (asked.has(ask.key)) continue;
-      if (ask.kind === 'prompt') {
-        if (!this.opts.prompt) {
-          throw new WlError('WL_VAR_PROMPT', `${ask.name} is asked for when sent (\`@prompt\` / \`$input\`), and there is no terminal to ask on: pass --var ${/\s/.test(ask.name) ? `"${ask.name}=VALUE"` : `${ask.name}=VALUE`}`, { phase: 'resolve', source });
-        }
-        const value = await this.opts.prompt(ask.name, ask.description, { secret: ask.secret });
-        if (value === undefined) throw new WlError('WL_CANCELLED', `not sent: no value was given for ${ask.name}`, { phase: 'resolve', source });
-        if (ask.secret) this.addSecrets([value]);
-        asked.set(ask.key, value);
-        continue;
+      let p = this.inFlight.get(ask.key);
+      if (!p) {
+        p = this.answerOne(ask, asked, file, ctx, engine, source, signal).finally(() => this.inFlight.delete(ask.key));
+        this.inFlight.set(ask.key, p);
       }
-      const env = ctx.environments ?? loadEnvironments(ctx);
-      const { config } = authConfig(env, ctx.envName, ask.id);
-      if (!config) throw new WlError('WL_AUTH_UNKNOWN', `no auth configuration "${ask.id}" under Security.Auth`, { phase: 'resolve', source });
-      // Configuration values may use variables (`"Token URL": "{{host}}/token"`).
-      const res = new VariableResolver(file, ctx, env);
-      const values: AuthConfig = {};
-      for (const [k, v] of Object.entries(config)) {
-        const r = res.substituteString(v, ZERO);
-        if (!r.complete) {
-          const d = res.diagnostics.find((x) => x.severity === 'error');
-          throw new WlError(d?.code ?? 'WL_VAR_UNRESOLVED', `auth "${ask.id}", "${k}": ${d?.message ?? 'a variable could not be resolved'}`, { phase: 'resolve', source });
-        }
-        values[k] = r.text;
-      }
-      // The client secret and the user's password go out in the token request: redact them from the start.
-      this.addSecrets([...res.secrets, authField(values, 'Client Secret'), authField(values, 'Password')]);
-      const token = await this.tokens.get(ctx.envName, ask.id, values, engine, source, signal);
-      this.addSecrets([token.accessToken, token.idToken]);
-      asked.set(`token:${ask.id}`, token.accessToken);
-      if (token.idToken) asked.set(`idToken:${ask.id}`, token.idToken);
-      else if (ask.which === 'idToken') throw new WlError('WL_AUTH_TOKEN', `auth "${ask.id}": the token response has no id_token (ask for the openid scope)`, { phase: 'resolve', source });
+      await p;
     }
+  }
+
+  private async answerOne(ask: Ask, asked: Map<string, string>, file: HttpFile, ctx: ResolveContext, engine: HttpEngine, source: SourceLocation, signal?: AbortSignal): Promise<void> {
+    if (ask.kind === 'prompt') {
+      if (!this.opts.prompt) {
+        throw new WlError('WL_VAR_PROMPT', `${ask.name} is asked for when sent (\`@prompt\` / \`$input\`), and there is no terminal to ask on: pass --var ${/\s/.test(ask.name) ? `"${ask.name}=VALUE"` : `${ask.name}=VALUE`}`, { phase: 'resolve', source });
+      }
+      const value = await this.opts.prompt(ask.name, ask.description, { secret: ask.secret });
+      if (value === undefined) throw new WlError('WL_CANCELLED', `not sent: no value was given for ${ask.name}`, { phase: 'resolve', source });
+      if (ask.secret) this.addSecrets([value]);
+      asked.set(ask.key, value);
+      return;
+    }
+    const env = ctx.environments ?? loadEnvironments(ctx);
+    const { config } = authConfig(env, ctx.envName, ask.id);
+    if (!config) throw new WlError('WL_AUTH_UNKNOWN', `no auth configuration "${ask.id}" under Security.Auth`, { phase: 'resolve', source });
+    // Configuration values may use variables (`"Token URL": "{{host}}/token"`).
+    const res = new VariableResolver(file, ctx, env);
+    const values: AuthConfig = {};
+    for (const [k, v] of Object.entries(config)) {
+      const r = res.substituteString(v, ZERO);
+      if (!r.complete) {
+        const d = res.diagnostics.find((x) => x.severity === 'error');
+        throw new WlError(d?.code ?? 'WL_VAR_UNRESOLVED', `auth "${ask.id}", "${k}": ${d?.message ?? 'a variable could not be resolved'}`, { phase: 'resolve', source });
+      }
+      values[k] = r.text;
+    }
+    // The client secret and the user's password go out in the token request: redact them from the start.
+    this.addSecrets([...res.secrets, authField(values, 'Client Secret'), authField(values, 'Password')]);
+    const token = await this.tokens.get(ctx.envName, ask.id, values, engine, source, signal);
+    this.addSecrets([token.accessToken, token.idToken]);
+    asked.set(`token:${ask.id}`, token.accessToken);
+    if (token.idToken) asked.set(`idToken:${ask.id}`, token.idToken);
+    else if (ask.which === 'idToken') throw new WlError('WL_AUTH_TOKEN', `auth "${ask.id}": the token response has no id_token (ask for the openid scope)`, { phase: 'resolve', source });
   }
 }

@@ -162,3 +162,18 @@ test('CLI: --var answers prompts; without a terminal a prompt is a coded error n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('requests sent side by side (pipeline:4) that need the same value ask for it once', async () => {
+  const srv = await recordingServer();
+  const dir = tempDir({ 'q.http': `POST ${srv.url}/a\n\nk={{$input key}}\n\n###\nPOST ${srv.url}/b\n\nk={{$input key}}\n` });
+  try {
+    let asks = 0;
+    const r = await runFile({ file: join(dir, 'q.http'), mode: 'pipeline:4', recorder: new RunRecorder({ mode: 'pipeline:4' }), prompt: async () => (asks++, 'v1') });
+    assert.deepEqual(r.skipped, []);
+    assert.equal(asks, 1);
+    assert.deepEqual(srv.seen.map((s) => s.body).sort(), ['k=v1', 'k=v1']);
+  } finally {
+    await srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
