@@ -155,7 +155,10 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
     });
     // `# @prompt password`: clicking Send asks in a masked input box; what is typed is sent.
     await step(page, artifacts, 'prompt', async () => {
+      // Only prompt.http open: its lens is the one on screen.
+      await runCommand(page, 'View: Close All Editors');
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'prompt.http' }).first().click();
+      await page.locator('.tab', { hasText: 'prompt.http' }).first().waitFor({ timeout: 15_000 });
       const send = page.locator('.codelens-decoration a', { hasText: /^Send$/ }).first();
       await send.waitFor({ timeout: 30_000 });
       await send.click();
