@@ -211,10 +211,6 @@ export interface RegionParse {
   baseLine: number;
   /** Every distinct position of the parse (region, carry, diagnostics), gathered when it first moves. */
   positions?: Position[];
-  /** The region defines `@host`: path-only requests anywhere in the file are fine. */
-  hostVariable: boolean;
-  /** The request is path-only (`GET /x`) without a `Host:` header: an error unless some region defines `@host`. */
-  needsHost: boolean;
 }
 
 const KNOWN_METHODS = new Set([
@@ -639,7 +635,7 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
     directives,
     variables,
   };
-  const result: RegionParse = { region, diagnostics: ctx.diags, carry: none(), baseLine: start + lineOffset, positions: undefined, hostVariable: false, needsHost: false };
+  const result: RegionParse = { region, diagnostics: ctx.diags, carry: none(), baseLine: start + lineOffset, positions: undefined };
   try {
     let l = start;
     if (hasSeparator) {
@@ -734,9 +730,6 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
     region.directives = fit(directives);
     region.variables = fit(variables);
     result.diagnostics = fit(ctx.diags);
-    for (const v of variables) if (v.name.toLowerCase() === 'host') result.hostVariable = true;
-    const req = region.request;
-    if (req && req.target === 'path' && !req.headers.some((h) => h.name.toLowerCase() === 'host')) result.needsHost = true;
     resetPositions(0);
   }
   return result;
