@@ -117,6 +117,11 @@ export class RunService implements vscode.Disposable {
     };
   }
 
+  /** The environment's SSLConfiguration: its client certificate rides this session's TLS connections. */
+  private async tlsFor(doc: vscode.TextDocument, s: WirelaneSettings): Promise<TlsFromEnvironment> {
+    return s.environment ? tlsFromEnvironment(loadEnvironments(this.resolveContext(doc, s)), s.environment, this.prompt) : {};
+  }
+
   /** The context plus what `# @import` brings (variables and named requests of other files). */
   private contextWithImports(doc: vscode.TextDocument, file: HttpFile, s: WirelaneSettings): ResolveContext {
     const ctx = this.resolveContext(doc, s);
@@ -238,8 +243,7 @@ export class RunService implements vscode.Disposable {
     if (badProxy) return this.failed(badProxy, doc);
     let tls: TlsFromEnvironment;
     try {
-      // The environment's SSLConfiguration: its client certificate rides this session's TLS connections.
-      tls = s.environment ? await tlsFromEnvironment(loadEnvironments(this.resolveContext(doc, s)), s.environment, this.prompt) : {};
+      tls = await this.tlsFor(doc, s);
     } catch (err) {
       return this.failed(err, doc);
     }
@@ -421,14 +425,20 @@ export class RunService implements vscode.Disposable {
     }
     if (req.kind !== 'websocket') return this.failed(new WlError('WL_USAGE', 'The request at the cursor is not a WEBSOCKET request.'), doc);
     if (!(await this.confirmUntrusted(`Open a WebSocket to ${req.url}`))) return { error: { code: 'WL_CANCELLED', message: 'not confirmed' } };
-    const session = this.interactiveFor(s);
+    let tls: TlsFromEnvironment;
+    try {
+      tls = await this.tlsFor(doc, s);
+    } catch (err) {
+      return this.failed(err, doc);
+    }
+    const session = this.interactiveFor(s, tls);
     this.showInTimeline([session.recorder], 'editor session');
     this.deps.recording.addSecrets(req.secrets);
     return this.track(`Wirelane: WebSocket ${req.url}`, async (signal) => {
       let handle: WsSessionHandle;
       try {
         // The session outlives this progress notification: only the handshake and the script are cancellable here.
-        handle = await openWebSocket(req, { recorder: session.recorder, insecure: !s.verifyTls || req.insecure, timeoutMs: req.timeoutMs ?? s.timeoutMs });
+        handle = await openWebSocket(req, { recorder: session.recorder, insecure: !s.verifyTls || tls.insecure || req.insecure, timeoutMs: req.timeoutMs ?? s.timeoutMs, clientCert: tls.clientCert });
       } catch (err) {
         return this.failed(err, doc);
       }

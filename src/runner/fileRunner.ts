@@ -460,7 +460,7 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     await gate.enter();
     const result: RegionResult = { regionIndex: i, name: req.name ?? req.title, kind: 'websocket' };
     try {
-      const handle = await openWebSocket(req, { recorder, insecure: opts.insecure || req.insecure, timeoutMs: req.timeoutMs ?? opts.timeoutMs, signal });
+      const handle = await openWebSocket(req, { recorder, insecure: opts.insecure || tlsEnv.insecure || req.insecure, timeoutMs: req.timeoutMs ?? opts.timeoutMs, signal, clientCert: tlsEnv.clientCert });
       result.exchange = handle.exchange;
       result.session = handle.session;
       try {

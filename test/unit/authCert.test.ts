@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { WebSocketServer } from 'ws';
 import { runFile } from '../../src/runner/fileRunner';
 import { OAuthTokens } from '../../src/runner/auth/oauth2';
 import { RunRecorder } from '../../src/core/timeline/recorder';
@@ -177,6 +178,12 @@ test('client certificate from SSLConfiguration: the server that asks for one get
     subjects.push(peer && peer.subject ? String(peer.subject.CN) : undefined);
     res.end('ok');
   });
+  // wss:// on the same server: the upgrade's TLS connection must present the certificate too.
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws, req) => {
+    const peer = (req.socket as TLSSocket).getPeerCertificate();
+    ws.send(`ws:${peer && peer.subject ? String(peer.subject.CN) : 'none'}`);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   const dir = mkdtempSync(join(tmpdir(), 'wl-mtls-'));
@@ -187,20 +194,27 @@ test('client certificate from SSLConfiguration: the server that asks for one get
     writeFileSync(join(dir, 'http-client.private.env.json'), JSON.stringify({
       dev: { SSLConfiguration: { clientCertificate: { path: 'client.pem' }, clientCertificateKey: { path: 'client-key.pem' }, hasCertificatePassphrase: false, verifyHostCertificate: false } },
     }));
-    writeFileSync(join(dir, 'a.http'), `GET https://{{secureHost}}/whoami\n\n###\nGET https://127.0.0.1:${port}/again\n`);
+    writeFileSync(join(dir, 'a.http'), `GET https://{{secureHost}}/whoami\n\n###\nGET https://127.0.0.1:${port}/again\n\n###\nGET https://127.0.0.1:${port}/old HTTP/1.0\n`);
+    writeFileSync(join(dir, 'ws.http'), `WEBSOCKET wss://{{secureHost}}/ws\n\n=== wait-for-server\n`);
     const r = await runFile({ file: join(dir, 'a.http'), envName: 'dev', mode: 'keep-alive', recorder: new RunRecorder({ mode: 'keep-alive' }) });
     assert.deepEqual(r.skipped, []);
     assert.ok(r.results.every((x) => !x.error), JSON.stringify(r.results.map((x) => x.error)));
-    assert.deepEqual(subjects, ['wirelane-test-client', 'wirelane-test-client']);
+    // HTTP/1.0 has its own socket code; it presents the certificate too.
+    assert.deepEqual(subjects, ['wirelane-test-client', 'wirelane-test-client', 'wirelane-test-client']);
+    const w = await runFile({ file: join(dir, 'ws.http'), envName: 'dev', mode: 'keep-alive', recorder: new RunRecorder({ mode: 'keep-alive' }) });
+    assert.equal(w.results[0].error, undefined, JSON.stringify(w.results[0].error));
+    assert.deepEqual(w.results[0].session?.frames.filter((f) => f.dir === 'receive' && f.opcode === 1).map((f) => f.data), ['ws:wirelane-test-client']);
     // No environment: no client certificate (and the self-signed server needs --insecure).
     await runFile({ file: join(dir, 'a.http'), names: [], mode: 'keep-alive', insecure: true, extraEnv: { secureHost: `127.0.0.1:${port}` }, recorder: new RunRecorder({ mode: 'keep-alive' }) });
-    assert.deepEqual(subjects.slice(2), [undefined, undefined]);
+    assert.deepEqual(subjects.slice(3), [undefined, undefined, undefined]);
 
     // A certificate path that does not exist is a coded error before anything is sent.
     writeFileSync(join(dir, 'http-client.private.env.json'), JSON.stringify({ dev: { SSLConfiguration: { clientCertificate: { path: 'missing.pem' } } } }));
     await assert.rejects(runFile({ file: join(dir, 'a.http'), envName: 'dev', mode: 'keep-alive', recorder: new RunRecorder({ mode: 'keep-alive' }) }), (e: Error & { code?: string }) => e.code === 'WL_TLS_CLIENT_CERT' && /missing\.pem/.test(e.message));
-    assert.equal(subjects.length, 4);
+    assert.equal(subjects.length, 6);
   } finally {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
     rmSync(dir, { recursive: true, force: true });

@@ -526,6 +526,7 @@ export class HttpEngine {
           trace,
           signal: abort,
           insecure,
+          clientCert: this.opts.clientCert,
           bodyLimit: this.bodyLimit,
           tempDir: this.tempDir,
           useJar,

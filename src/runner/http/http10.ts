@@ -32,6 +32,8 @@ export interface Http10Args {
   /** Fires 'abort' once, with `reason` set (see ExchangeAbort). */
   signal: { aborted: boolean; reason: unknown; once(e: 'abort', f: () => void): unknown; off(e: 'abort', f: () => void): unknown };
   insecure: boolean;
+  /** The environment's client certificate (SSLConfiguration) for https:// targets. */
+  clientCert?: { cert?: Buffer; key?: Buffer; pfx?: Buffer; passphrase?: string };
   bodyLimit: number;
   tempDir: string;
   useJar: boolean;
@@ -75,7 +77,7 @@ export async function sendHttp10(a: Http10Args): Promise<{ exchange: ExchangeTra
   ex.connectionId = conn.id;
   let closing: { reason: CloseReason; detail: string } | undefined;
   let remoteEnded = false;
-  const tlsOptions = { servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !a.insecure, ALPNProtocols: ['http/1.1'] };
+  const tlsOptions = { servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !a.insecure, ALPNProtocols: ['http/1.1'], ...a.clientCert };
   // Through a proxy the TCP connection (the one recorded) is to the proxy; TLS, if any, runs inside the tunnel.
   const raw: net.Socket = proxy ? net.connect({ host: proxy.host, port: proxy.port }) : isTls ? tls.connect({ host, port, ...tlsOptions }) : net.connect({ host, port });
   let socket = raw;

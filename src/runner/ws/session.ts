@@ -34,6 +34,8 @@ export interface WsOptions {
   signal?: AbortSignal;
   /** Payload bytes kept per frame in the model (default 64 KiB); the rest is counted, not kept. */
   maxFrameDataBytes?: number;
+  /** The environment's client certificate (SSLConfiguration), presented on wss:// connections. */
+  clientCert?: { cert?: Buffer; key?: Buffer; pfx?: Buffer; passphrase?: string };
 }
 
 export interface WsSessionHandle {
@@ -107,6 +109,7 @@ class TrackedSession implements WsSessionHandle {
   private readonly timeoutMs: number;
   private readonly frameLimit: number;
   private readonly insecure: boolean;
+  private readonly clientCert: WsOptions['clientCert'];
   private readonly t: Moments = { start: now() };
   private readonly listeners = new Set<(f: WsFrame) => void>();
   private readonly pendingSends = new Set<Promise<void>>();
@@ -145,6 +148,7 @@ class TrackedSession implements WsSessionHandle {
     this.timeoutMs = req.timeoutMs ?? opts.timeoutMs ?? DEFAULT_WS_TIMEOUT_MS;
     this.frameLimit = opts.maxFrameDataBytes ?? DEFAULT_FRAME_DATA_BYTES;
     this.insecure = opts.insecure === true || req.insecure === true;
+    this.clientCert = opts.clientCert;
     this.closed = new Promise<void>((r) => (this.resolveClosed = r));
     this.signal = opts.signal;
   }
@@ -229,7 +233,7 @@ class TrackedSession implements WsSessionHandle {
 
     const servername = net.isIP(host) ? undefined : host;
     const socket: net.Socket = this.isTls
-      ? tls.connect({ host, port, servername, rejectUnauthorized: !this.insecure, ALPNProtocols: ['http/1.1'] })
+      ? tls.connect({ host, port, servername, rejectUnauthorized: !this.insecure, ALPNProtocols: ['http/1.1'], ...this.clientCert })
       : net.connect({ host, port });
     this.socket = socket;
     socket.once('lookup', () => (this.t.lookup = now()));
