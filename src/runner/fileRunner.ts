@@ -225,6 +225,13 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     doc.imports = imp.files.map((f) => loadDoc(f.path, f.file));
     return doc;
   }
+  /** A file a `run` line names, parsed once per run; undefined when it cannot be read. */
+  const docAt = (path: string): Doc | undefined => {
+    const known = docs.get(path);
+    if (known) return known;
+    const content = readFile(path);
+    return content === undefined ? undefined : loadDoc(path, parseHttpFile(content));
+  };
   const main = loadDoc(filePath, parseHttpFile(text));
   const file = main.file;
 
@@ -294,7 +301,16 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
       throw new WlError('WL_USAGE', `no request named ${missing.map((m) => `'${m}'`).join(', ')} in ${shown}`);
     }
   }
-  emit({ type: 'planned', total: selected.filter((i) => file.regions[i].request).length });
+  // `run` lines add requests: one for `run #name`, a file's requests for `run ./file.http` (one level deep).
+  const runCount = (doc: Doc, r: Region): number =>
+    r.directives.reduce((n, d) => {
+      if (d.name !== 'run') return n;
+      const t = parseRunTarget(d.value, doc.path);
+      if (!t || t.kind === 'request') return n + (t ? 1 : 0);
+      const other = t.path === doc.path ? undefined : docAt(t.path);
+      return other ? n + other.file.regions.filter((x) => x.request).length : n;
+    }, 0);
+  emit({ type: 'planned', total: selected.reduce((n, i) => n + (file.regions[i].request ? 1 : 0) + runCount(main, file.regions[i]), 0) });
 
   const concurrent = isConcurrent(opts.mode);
   const gate = new Gate(concurrent ? inFlightFor(opts.mode) : 1);
@@ -361,9 +377,8 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     if (runningFiles.includes(target.path)) {
       return fail('WL_RUN_CYCLE', `run ${d.value.trim()}: ${displayPath(target.path)} is already running (${[...runningFiles, target.path].map((f) => displayPath(f)).join(' → ')})`);
     }
-    const content = readFile(target.path);
-    if (content === undefined) return fail('WL_RUN_NOT_FOUND', `cannot run ${d.value.trim()}: no such file (looked at ${target.path})`);
-    const other = loadDoc(target.path, parseHttpFile(content));
+    const other = docAt(target.path);
+    if (!other) return fail('WL_RUN_NOT_FOUND', `cannot run ${d.value.trim()}: no such file (looked at ${target.path})`);
     for (let k = 0; k < other.file.regions.length; k++) {
       const r = other.file.regions[k];
       if (r.request || hasRun(r)) await doRegion(other, k, [], withOverrides(other.ctx), [...runningFiles, target.path], runningRegions);

@@ -50,8 +50,11 @@ test('@import brings named requests and file variables; run #name and run ./file
   });
   try {
     const recorder = new RunRecorder({ mode: 'keep-alive' });
-    const r = await runFile({ file: join(dir, 'main.http'), mode: 'keep-alive', recorder });
+    let planned = -1;
+    const r = await runFile({ file: join(dir, 'main.http'), mode: 'keep-alive', recorder, onEvent: (e) => e.type === 'planned' && (planned = e.total) });
     assert.deepEqual(r.skipped, []);
+    // The progress line counts what `run` lines send: #login, items, and common.http's two.
+    assert.equal(planned, 4);
     assert.deepEqual(srv.seen.map((s) => s.path), ['/login', '/items?t=T-42', '/login', '/health']);
     assert.deepEqual(r.results.map((x) => [x.name, x.file?.replace(/.*\//, '')]), [['login', 'common.http'], ['items', undefined], ['login', 'common.http'], ['health', 'common.http']]);
     // The imported requests rode the same keep-alive connection as the file's own.
