@@ -117,9 +117,20 @@ export class RunService implements vscode.Disposable {
     };
   }
 
-  /** The environment's SSLConfiguration: its client certificate rides this session's TLS connections. */
-  private async tlsFor(doc: vscode.TextDocument, s: WirelaneSettings): Promise<TlsFromEnvironment> {
-    return s.environment ? tlsFromEnvironment(loadEnvironments(this.resolveContext(doc, s)), s.environment, this.prompt) : {};
+  /**
+   * The editor's session, shown in the timeline, with the environment's SSLConfiguration: its
+   * client certificate rides the session's TLS connections.
+   */
+  private async openSession(doc: vscode.TextDocument, s: WirelaneSettings): Promise<{ session: Interactive; tls: TlsFromEnvironment } | { failed: SendOutcome }> {
+    let tls: TlsFromEnvironment;
+    try {
+      tls = s.environment ? await tlsFromEnvironment(loadEnvironments(this.resolveContext(doc, s)), s.environment, this.prompt) : {};
+    } catch (err) {
+      return { failed: this.failed(err, doc) };
+    }
+    const session = this.interactiveFor(s, tls);
+    this.showInTimeline([session.recorder], 'editor session');
+    return { session, tls };
   }
 
   /** The context plus what `# @import` brings (variables and named requests of other files). */
@@ -241,14 +252,9 @@ export class RunService implements vscode.Disposable {
     if (!(await this.confirmUntrusted(`Send ${what}${resolved.needs.length ? ` (and ${resolved.needs.join(', ')} first)` : ''}`))) return { error: { code: 'WL_CANCELLED', message: 'not sent: not confirmed' } };
     const badProxy = this.checkProxy(s);
     if (badProxy) return this.failed(badProxy, doc);
-    let tls: TlsFromEnvironment;
-    try {
-      tls = await this.tlsFor(doc, s);
-    } catch (err) {
-      return this.failed(err, doc);
-    }
-    const session = this.interactiveFor(s, tls);
-    this.showInTimeline([session.recorder], 'editor session');
+    const opened = await this.openSession(doc, s);
+    if ('failed' in opened) return opened.failed;
+    const { session } = opened;
     const title = `Wirelane: ${what}`;
     return this.track(title, async (signal) => {
       const sent = await this.sendRegion(doc, file, regionIndex, session, signal, [], opts.newConnection ? 'new' : undefined);
@@ -425,14 +431,9 @@ export class RunService implements vscode.Disposable {
     }
     if (req.kind !== 'websocket') return this.failed(new WlError('WL_USAGE', 'The request at the cursor is not a WEBSOCKET request.'), doc);
     if (!(await this.confirmUntrusted(`Open a WebSocket to ${req.url}`))) return { error: { code: 'WL_CANCELLED', message: 'not confirmed' } };
-    let tls: TlsFromEnvironment;
-    try {
-      tls = await this.tlsFor(doc, s);
-    } catch (err) {
-      return this.failed(err, doc);
-    }
-    const session = this.interactiveFor(s, tls);
-    this.showInTimeline([session.recorder], 'editor session');
+    const opened = await this.openSession(doc, s);
+    if ('failed' in opened) return opened.failed;
+    const { session, tls } = opened;
     this.deps.recording.addSecrets(req.secrets);
     return this.track(`Wirelane: WebSocket ${req.url}`, async (signal) => {
       let handle: WsSessionHandle;
