@@ -16,8 +16,11 @@ import type { ResolvedRequest } from '../core/request';
 import type { ConnectionMode, Exchange } from '../core/timeline/model';
 import { RunRecorder } from '../core/timeline/recorder';
 import { summarize } from '../core/timeline/summary';
-import { resolveRegion, type NamedExchange, type ResolveContext } from '../core/variables/index';
+import { loadEnvironments, loadImports, resolveRegion, type NamedExchange, type ResolveContext } from '../core/variables/index';
 import { runFile, type FileRunResult } from '../runner/fileRunner';
+import { AskAnswerer, type PromptFn } from '../runner/asks';
+import { OAuthTokens } from '../runner/auth/oauth2';
+import { tlsFromEnvironment, type TlsFromEnvironment } from '../runner/http/clientCert';
 import { HttpEngine, type SendResult } from '../runner/http/engine';
 import { parseProxy } from '../runner/http/proxy';
 import { openWebSocket, type WsSessionHandle } from '../runner/ws/session';
@@ -60,6 +63,12 @@ export class RunService implements vscode.Disposable {
   private readonly sessions = new Set<WsSessionHandle>();
   /** Latest finished Send All / Compare results, for the tests and Reveal. */
   lastRun: FileRunResult | undefined;
+  /** OAuth2 tokens for this editor session, kept until they expire. */
+  private readonly tokens = new OAuthTokens();
+
+  /** `# @prompt` / `{{$input}}`: an input box; a secret one is masked (and never recorded). */
+  private readonly prompt: PromptFn = async (name, description, { secret }) =>
+    vscode.window.showInputBox({ title: `Wirelane: ${name}`, prompt: description ?? `Value for {{${name}}}`, password: secret, ignoreFocusOut: true });
 
   constructor(private readonly deps: RunServiceDeps) {}
 
@@ -110,6 +119,30 @@ export class RunService implements vscode.Disposable {
     };
   }
 
+  /**
+   * The editor's session, shown in the timeline, with the environment's SSLConfiguration: its
+   * client certificate rides the session's TLS connections.
+   */
+  private async openSession(doc: vscode.TextDocument, s: WirelaneSettings): Promise<{ session: Interactive; tls: TlsFromEnvironment } | { failed: SendOutcome }> {
+    let tls: TlsFromEnvironment;
+    try {
+      tls = s.environment ? await tlsFromEnvironment(loadEnvironments(this.resolveContext(doc, s)), s.environment, this.prompt) : {};
+    } catch (err) {
+      return { failed: this.failed(err, doc) };
+    }
+    const session = this.interactiveFor(s, tls);
+    this.showInTimeline([session.recorder], 'editor session');
+    return { session, tls };
+  }
+
+  /** The context plus what `# @import` brings (variables and named requests of other files). */
+  private contextWithImports(doc: vscode.TextDocument, file: HttpFile, s: WirelaneSettings): ResolveContext {
+    const ctx = this.resolveContext(doc, s);
+    const imported = loadImports(ctx.filePath, file, { readFile: ctx.readFile, parse: parseHttpFile }).files;
+    if (imported.length) ctx.imports = imported.map((f) => f.file);
+    return ctx;
+  }
+
   private proxyLogged: string | undefined;
 
   /**
@@ -140,15 +173,16 @@ export class RunService implements vscode.Disposable {
     return m;
   }
 
-  private interactiveFor(s: WirelaneSettings): Interactive {
+  private interactiveFor(s: WirelaneSettings, tls: TlsFromEnvironment = {}): Interactive {
     const proxy = s.proxy && !this.checkProxy(s) ? s.proxy : undefined;
-    const key = JSON.stringify([s.mode, s.verifyTls, s.timeoutMs, s.bodyLimitBytes, proxy, s.network]);
+    const cert = tls.clientCert;
+    const key = JSON.stringify([s.mode, s.verifyTls, s.timeoutMs, s.bodyLimitBytes, proxy, s.network, tls.insecure, cert && [cert.from, cert.cert?.length, cert.key?.length, cert.pfx?.length]]);
     if (this.interactive && this.interactive.key === key) return this.interactive;
     if (this.interactive) void this.interactive.engine.close();
     const recorder = new RunRecorder({ mode: s.mode, label: 'editor', environment: s.environment });
     if (s.network) recorder.run.network = s.network;
     const network = s.network ? new Shaper(s.network) : undefined;
-    const engine = new HttpEngine({ recorder, mode: s.mode, insecure: !s.verifyTls, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, proxy, network });
+    const engine = new HttpEngine({ recorder, mode: s.mode, insecure: !s.verifyTls || tls.insecure, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, proxy, network, ...(cert ? { clientCert: cert } : {}) });
     this.interactive = { engine, recorder, key };
     this.deps.recording.attach(recorder);
     return this.interactive;
@@ -184,8 +218,8 @@ export class RunService implements vscode.Disposable {
     const file = parseHttpFile(doc.getText());
     const regionIndex = this.regionAt(file, line);
     if (regionIndex < 0) throw new WlError('WL_USAGE', 'There is no request at the cursor. Put the cursor inside a request (below its ###).', { source: { file: doc.uri.fsPath, line: line + 1 } });
-    const res = resolveRegion(file, regionIndex, this.resolveContext(doc, this.deps.settings()));
-    if (!res.request && !res.needs.length) {
+    const res = resolveRegion(file, regionIndex, this.contextWithImports(doc, file, this.deps.settings()));
+    if (!res.request && !res.needs.length && !res.asks.length) {
       const d = res.diagnostics.find((x) => x.severity === 'error') ?? res.diagnostics[0];
       throw new WlError(d?.code ?? 'WL_RESOLVE', d?.message ?? 'This request could not be resolved.', { phase: 'resolve', source: { file: doc.uri.fsPath, line: (d?.range.start.line ?? line) + 1 } });
     }
@@ -222,8 +256,9 @@ export class RunService implements vscode.Disposable {
     if (!(await this.confirmUntrusted(`Send ${what}${resolved.needs.length ? ` (and ${resolved.needs.join(', ')} first)` : ''}`))) return { error: { code: 'WL_CANCELLED', message: 'not sent: not confirmed' } };
     const badProxy = this.checkProxy(s);
     if (badProxy) return this.failed(badProxy, doc);
-    const session = this.interactiveFor(s);
-    this.showInTimeline([session.recorder], 'editor session');
+    const opened = await this.openSession(doc, s);
+    if ('failed' in opened) return opened.failed;
+    const { session } = opened;
     const title = `Wirelane: ${what}`;
     return this.track(title, async (signal) => {
       const sent = await this.sendRegion(doc, file, regionIndex, session, signal, [], opts.newConnection ? 'new' : undefined);
@@ -247,8 +282,19 @@ export class RunService implements vscode.Disposable {
     chain: number[],
     directive?: 'new',
   ): Promise<Partial<SendResult> & { error?: ErrorInfo }> {
-    const ctx = this.resolveContext(doc, this.deps.settings());
+    const ctx = this.contextWithImports(doc, file, this.deps.settings());
     let res = resolveRegion(file, regionIndex, ctx);
+    // Typed values and OAuth2 tokens first; a token request is an exchange of this session.
+    if (res.asks.length) {
+      const answerer = new AskAnswerer({ prompt: this.prompt, tokens: this.tokens, onSecrets: (v) => this.deps.recording.addSecrets(v) });
+      try {
+        await answerer.answer(res.asks, file, ctx, session.engine, { file: doc.uri.fsPath, line: file.regions[regionIndex].request!.range.start.line + 1 }, signal);
+      } catch (err) {
+        return { error: err instanceof WlError ? err.toInfo() : { code: 'WL_INTERNAL', message: String(err) } };
+      }
+      res = resolveRegion(file, regionIndex, ctx);
+      if (res.request && answerer.secrets.size) res.request.secrets.push(...answerer.secrets);
+    }
     // Chaining: send the named requests this one refers to first (bounded, no cycles).
     for (let round = 0; res.needs.length && round < MAX_CHAIN_DEPTH; round++) {
       for (const need of res.needs) {
@@ -314,8 +360,11 @@ export class RunService implements vscode.Disposable {
         workspaceRoot: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath,
         processEnv: vscode.workspace.isTrusted ? process.env : {},
         extraEnv: s.restClientEnv,
+        prompt: this.prompt,
+        tokens: this.tokens,
         onEvent: (e) => {
           if (e.type === 'resolved') this.deps.recording.addSecrets(e.request.secrets);
+          if (e.type === 'secrets') this.deps.recording.addSecrets(e.values);
         },
       }).catch((err) => {
         this.failed(err, doc);
@@ -358,7 +407,7 @@ export class RunService implements vscode.Disposable {
         this.deps.recording.attach(recorders[i]);
         try {
           results.push(
-            await runFile({ file: doc.uri.fsPath, text: doc.getText(), envName: s.environment, mode: s.compareModes[i], insecure: !s.verifyTls, proxy: s.proxy, network: s.network, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, signal, recorder: recorders[i], processEnv: vscode.workspace.isTrusted ? process.env : {}, extraEnv: s.restClientEnv }),
+            await runFile({ file: doc.uri.fsPath, text: doc.getText(), envName: s.environment, mode: s.compareModes[i], insecure: !s.verifyTls, proxy: s.proxy, network: s.network, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, signal, recorder: recorders[i], processEnv: vscode.workspace.isTrusted ? process.env : {}, extraEnv: s.restClientEnv, prompt: this.prompt, tokens: this.tokens, onEvent: (e) => e.type === 'secrets' && this.deps.recording.addSecrets(e.values) }),
           );
         } catch (err) {
           this.failed(err, doc);
@@ -391,14 +440,15 @@ export class RunService implements vscode.Disposable {
     }
     if (req.kind !== 'websocket') return this.failed(new WlError('WL_USAGE', 'The request at the cursor is not a WEBSOCKET request.'), doc);
     if (!(await this.confirmUntrusted(`Open a WebSocket to ${req.url}`))) return { error: { code: 'WL_CANCELLED', message: 'not confirmed' } };
-    const session = this.interactiveFor(s);
-    this.showInTimeline([session.recorder], 'editor session');
+    const opened = await this.openSession(doc, s);
+    if ('failed' in opened) return opened.failed;
+    const { session, tls } = opened;
     this.deps.recording.addSecrets(req.secrets);
     return this.track(`Wirelane: WebSocket ${req.url}`, async (signal) => {
       let handle: WsSessionHandle;
       try {
         // The session outlives this progress notification: only the handshake and the script are cancellable here.
-        handle = await openWebSocket(req, { recorder: session.recorder, insecure: !s.verifyTls || req.insecure, timeoutMs: req.timeoutMs ?? s.timeoutMs });
+        handle = await openWebSocket(req, { recorder: session.recorder, insecure: !s.verifyTls || tls.insecure || req.insecure, timeoutMs: req.timeoutMs ?? s.timeoutMs, clientCert: tls.clientCert });
       } catch (err) {
         return this.failed(err, doc);
       }

@@ -5,7 +5,8 @@ import { getHeapStatistics } from 'node:v8';
 import { DiagnosticSeverity, type Connection, type Diagnostic } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ParseDiagnostic, Severity } from '../core/httpfile/ast';
-import type { ResolveContext } from '../core/variables';
+import { importDiagnostics, type ResolveContext } from '../core/variables';
+import { parseHttpFile } from '../core/httpfile';
 import type { Analyses } from './analysis';
 import type { Logger } from './safe';
 import { VariableDiagnosticsCache } from './variableCache';
@@ -119,7 +120,11 @@ export class DiagnosticsScheduler {
         this.caches.set(uri, cache);
       }
       const t2 = performance.now();
-      const problems = [...analysis.file.diagnostics, ...cache.compute(analysis.file, this.deps.resolveContext(uri), this.deps.contextVersion(uri))];
+      const ctx = this.deps.resolveContext(uri);
+      // `# @import` files lend their variables and named requests; `import`/`run` lines are checked.
+      const imported = importDiagnostics(ctx.filePath, analysis.file, { readFile: ctx.readFile, parse: parseHttpFile });
+      if (imported.files.length) ctx.imports = imported.files.map((f) => f.file);
+      const problems = [...analysis.file.diagnostics, ...imported.diagnostics, ...cache.compute(analysis.file, ctx, this.deps.contextVersion(uri))];
       const t3 = performance.now();
       if (!this.current(uri, ticket)) {
         this.superseded++;

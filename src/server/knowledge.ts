@@ -119,6 +119,10 @@ export const BUILTINS: BuiltinInfo[] = [
   { name: '$random.integer', syntax: '{{$random.integer(min, max)}}', doc: 'A random integer in [min, max) (JetBrains form).', snippet: '\\$random.integer(${1:0}, ${2:100})' },
   { name: '$random.alphanumeric', syntax: '{{$random.alphanumeric(length)}}', doc: 'Random letters and digits of the given length.', snippet: '\\$random.alphanumeric(${1:10})' },
   { name: '$processEnv', syntax: '{{$processEnv NAME}} / {{$processEnv %NAME}}', doc: 'A process environment variable. With `%`, NAME is itself a variable whose value is the name to read.', snippet: '\\$processEnv ${1:NAME}' },
+  { name: '$input', syntax: '{{$input label}}', doc: 'A value typed when the request is sent (an input box; `--var label=value` in the CLI).', snippet: '\\$input ${1:label}' },
+  { name: '$password', syntax: '{{$password label}}', doc: 'Like `$input`, masked and never recorded.', snippet: '\\$password ${1:label}' },
+  { name: '$auth.token', syntax: '{{$auth.token("id")}}', doc: 'An OAuth2 access token of the auth configuration `id` under `Security.Auth` in the environment (client-credentials or password grant).', snippet: '\\$auth.token("${1:id}")' },
+  { name: '$auth.idToken', syntax: '{{$auth.idToken("id")}}', doc: 'The OpenID `id_token` of the auth configuration `id`.', snippet: '\\$auth.idToken("${1:id}")' },
   { name: '$dotenv', syntax: '{{$dotenv NAME}}', doc: 'A value from `.env` beside the file, else from the workspace root\'s `.env`.', snippet: '\\$dotenv ${1:NAME}' },
 ];
 
@@ -146,9 +150,9 @@ export const DIRECTIVES: DirectiveInfo[] = [
   { name: 'keep-open', doc: 'WebSocket: keep the session open after its script ends (CLI waits until stopped).' },
   { name: 'title', doc: 'A title for the request (httpYac). Parsed, not used.', notExecuted: true },
   { name: 'ref', doc: 'Run another named request first (httpYac). Parsed, not executed.', notExecuted: true },
-  { name: 'import', doc: 'Import another .http file (httpYac). Parsed, not executed.', notExecuted: true },
+  { name: 'import', doc: 'Import another .http file: its file variables and named requests become available here (`run #name` sends one).' },
   { name: 'loop', doc: 'Repeat the request (httpYac). Parsed, not executed.', notExecuted: true },
-  { name: 'prompt', doc: 'Ask for a variable\'s value (REST Client). Parsed, not executed.', notExecuted: true },
+  { name: 'prompt', doc: '`# @prompt name [description]`: ask for the variable\'s value when the request is sent (an input box; `--var name=value` in the CLI). Names like password, secret or token are masked and never recorded.' },
 ];
 
 export function directiveInfo(name: string): DirectiveInfo | undefined {

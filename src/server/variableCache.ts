@@ -97,6 +97,9 @@ export class VariableDiagnosticsCache {
       // Which referenced names exist (an `@name` or a title): cheap, as few names are referenced.
       file.regions.filter(usedName).map((r) => `${r.name ?? ''}|${r.title ?? ''}`).join('\n'),
       file.variables.map((v) => `${v.name}=${v.value.text}`).join('\n'),
+      // Prompted names count as defined everywhere; imports lend variables and request names.
+      file.regions.flatMap((r) => r.directives.filter((d) => d.name === 'prompt').map((d) => d.value)).join('\n'),
+      (ctx.imports ?? []).map((f) => f.variables.map((v) => `${v.name}=${v.value.text}`).join('\n') + f.regions.map((r) => `${r.name ?? ''}|${r.title ?? ''}`).join('\n')).join('\u0001'),
     ].join('\u0000');
     const fresh = signature !== this.signature;
     if (fresh) {
@@ -120,7 +123,8 @@ export class VariableDiagnosticsCache {
     // Regions that were not edited still lend their names (chained references resolve against
     // them) through stand-ins whose request has nothing to substitute.
     const changedSet = new Set(changed);
-    const stubs: Region[] = fresh ? [] : file.regions.filter((r) => usedName(r) && !changedSet.has(r)).map((r) => this.stub(r));
+    const hasPrompt = (r: Region) => r.directives.some((d) => d.name === 'prompt');
+    const stubs: Region[] = fresh ? [] : file.regions.filter((r) => (usedName(r) || hasPrompt(r)) && !changedSet.has(r)).map((r) => this.stub(r));
     const sub: HttpFile = fresh ? file : { ...file, regions: [...changed, ...stubs] };
     const all = variableDiagnostics(sub, ctx);
     const varLines = new Set(file.variables.map((v) => v.range.start.line));
@@ -178,7 +182,8 @@ export class VariableDiagnosticsCache {
         range: r.range,
         name: r.name,
         title: r.title,
-        directives: [],
+        // Its `@prompt` names stay defined for the requests that are resolved again.
+        directives: r.directives.filter((d) => d.name === 'prompt'),
         variables: [],
         request: { ...req, url: empty, headers: [], body: undefined, wsSteps: [], scripts: [], assertions: [], responseRefs: [], savedResponses: [] },
       };

@@ -57,7 +57,19 @@ async function webviewFrame(page: Page, selector: string, timeoutMs: number): Pr
 export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> {
   const { artifacts } = opts;
   const ports: number[] = [];
+  const logins: string[] = [];
   const server = createServer((req, res) => {
+    if (req.url === '/login') {
+      // The prompt step: what the person typed into the input box arrives here.
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        logins.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok": true}');
+      });
+      return;
+    }
     ports.push(req.socket.remotePort ?? -1);
     const close = req.url?.startsWith('/close');
     res.writeHead(200, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) });
@@ -73,6 +85,7 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
     join(opts.workspace, 'people.http'),
     [`### list people\nGET ${base}/people\nAccept: application/json`, `### one person\nGET ${base}/people/1`, `### last one, server closes\nGET ${base}/close/people/2`, `### after the close\nGET ${base}/people/3`, ''].join('\n\n'),
   );
+  writeFileSync(join(opts.workspace, 'prompt.http'), `### login\n# @prompt password Your password\nPOST ${base}/login\n\npassword={{password}}\n`);
   const page = await opts.browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const log: string[] = [];
   try {
@@ -185,6 +198,27 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
       await input.fill('Off');
       await page.keyboard.press('Enter');
       await page.locator('.statusbar-item', { hasText: 'real network' }).first().waitFor({ timeout: 10_000 });
+    });
+
+    // `# @prompt password`: clicking Send asks in a masked input box; what is typed is sent.
+    await step(page, artifacts, 'prompt', async () => {
+      // Only prompt.http open: its lens is the one on screen.
+      await runCommand(page, 'View: Close All Editors');
+      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'prompt.http' }).first().click();
+      await page.locator('.tab', { hasText: 'prompt.http' }).first().waitFor({ timeout: 15_000 });
+      const send = page.locator('.codelens-decoration a', { hasText: /^Send$/ }).first();
+      await send.waitFor({ timeout: 30_000 });
+      await send.click();
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      const type = await input.getAttribute('type');
+      if (type !== 'password') throw new Error(`the password prompt's input is type=${type}, not masked`);
+      await input.fill('typed-by-a-person');
+      await page.screenshot({ path: join(artifacts, 'ui-09-prompt-input-box.png') });
+      await page.keyboard.press('Enter');
+      await page.locator('.view-lines', { hasText: 'HTTP/1.1 200 OK' }).first().waitFor({ timeout: 30_000 });
+      if (JSON.stringify(logins) !== JSON.stringify(['password=typed-by-a-person'])) throw new Error(`the server saw ${JSON.stringify(logins)}`);
+      log.push(`prompt: input type=${type}, server saw ${JSON.stringify(logins)}`);
     });
     writeFileSync(join(artifacts, 'ui-result.txt'), `ok\n${log.join('\n')}\n`);
     console.log(log.join('\n'));

@@ -266,9 +266,10 @@ test('wild request lines: QUERY/GRAPHQL/GRPC, path with Host or host variable, n
   assert.deepEqual(errors(f), []);
   assert.deepEqual(codes(f), ['WL_PARSE_NOT_SUPPORTED']);
   assert.deepEqual(errors(parseHttpFile('@host = http://a\n###\nGET /api/x\n')), []);
+  // The host of a path-only target comes from the author's environment: a run-time variable question, not a parse error.
   const noHost = parseHttpFile('GET /api/x\n');
-  assert.deepEqual(codes(noHost, 'error'), ['WL_PARSE_URL_NO_HOST']);
-  assert.match(noHost.diagnostics[0].message, /Host/);
+  assert.deepEqual(noHost.diagnostics, []);
+  assert.equal(req(noHost).target, 'path');
   const prose = parseHttpFile('This collection tests the users API\nSee docs for details\nhttp://a/real\n');
   assert.equal(req(prose).url.text, 'http://a/real');
   assert.deepEqual(codes(prose), ['WL_PARSE_TEXT', 'WL_PARSE_TEXT']);
@@ -291,7 +292,13 @@ test('wild metadata: @name above its own ###, @ref/@import/@loop/@prompt, {{ }} 
   assert.equal(r4.assertions.length, 1);
   assert.deepEqual(errors(f), []);
   assert.ok(f.diagnostics.every((d) => d.severity === 'info'));
-  assert.ok(f.diagnostics.filter((d) => d.code === 'WL_PARSE_NOT_SUPPORTED').length >= 8);
+  assert.ok(f.diagnostics.filter((d) => d.code === 'WL_PARSE_NOT_SUPPORTED').length >= 6);
+  // What now runs is no longer "not supported": imports, prompts and kulala's lines are directives.
+  assert.ok(!f.diagnostics.some((d) => /`@?(import|prompt|run)`|kulala/.test(d.message)), JSON.stringify(f.diagnostics));
+  const ds = f.regions.flatMap((g) => g.directives);
+  assert.deepEqual(ds.filter((d) => d.name === 'import').map((d) => d.value), ['./other.http', './other.http']);
+  assert.deepEqual(ds.filter((d) => d.name === 'run').map((d) => [d.value, d.valueRange?.start.character]), [['#first', 4]]);
+  assert.deepEqual(ds.filter((d) => d.name === 'prompt').map((d) => d.value), ['otp']);
 });
 
 test('saved responses after a request are a response block, not a second request', () => {
@@ -389,4 +396,13 @@ test('incremental parse after deleting the first line and inserting a line equal
   p.parse(t0);
   p.parse(t1);
   assert.equal(JSON.stringify(p.parse(t2)), JSON.stringify(parseHttpFile(t2)));
+});
+
+test('a /* … */ block comment on the line right after the headers is a comment, not a malformed header', () => {
+  const f = parseHttpFile('POST /post\nContent-Type: application/json\n/* the body\n   is a user */\n\n{"a": 1}\n###\nGET /json\nAccept: */*\n/* one line */\n');
+  assert.deepEqual(f.diagnostics, []);
+  assert.deepEqual(req(f, 0).headers.map((h) => h.name), ['Content-Type']);
+  assert.equal((req(f, 0).body!.parts[0] as { text: { text: string } }).text.text, '{"a": 1}');
+  assert.deepEqual(req(f, 1).headers.map((h) => h.name), ['Accept']);
+  assert.equal(req(f, 1).body, undefined);
 });

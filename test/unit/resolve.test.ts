@@ -94,9 +94,10 @@ test('URL: scheme defaults to http://, path-only targets use Host or {{host}}, e
   assert.equal(ok('GET /api/z', -1, { envName: 'prod' }).url, 'http://prod.example/api/z');
   const r = resolveText('\n\nGET /api/x', -1, { envName: undefined, workspaceRoot: join(FIXTURES, 'nested/deeper') });
   assert.equal(r.request, undefined);
-  assert.equal(r.diagnostics[0].code, 'WL_RESOLVE_URL');
+  // A missing host is a variable question naming `host` (httpYac's convention), not a URL or parse error.
+  assert.equal(r.diagnostics[0].code, 'WL_VAR_UNRESOLVED');
   assert.equal(r.diagnostics[0].range.start.line, 2);
-  assert.match(r.diagnostics[0].message, /Host header/);
+  assert.match(r.diagnostics[0].message, /^variable host is not defined .*Host header/);
   assert.equal(ok('GET http://127.0.0.1/a b?q={{%q}}\n', -1, { extraEnv: { q: 'x y/ü' } }).url, 'http://127.0.0.1/a%20b?q=x%20y%2F%C3%BC');
 });
 

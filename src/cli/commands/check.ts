@@ -56,9 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const ast = parseHttpFile(text);
     const vars = await variableProblems(ast, file, values.env);
-    // The parser only sees `@host` and Host headers; an environment's `host` also serves path-only URLs.
-    const parsed = vars.hostInEnvironment ? ast.diagnostics.filter((d) => d.code !== 'WL_PARSE_URL_NO_HOST') : ast.diagnostics;
-    const diagnostics = [...parsed, ...vars.diagnostics];
+    const diagnostics = [...ast.diagnostics, ...vars];
     diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     if (diagnostics.some((d) => d.severity === 'error')) anyError = true;
     reports.push({
@@ -91,14 +89,14 @@ async function variableProblems(
   ast: ReturnType<typeof parseHttpFile>,
   file: string,
   envName: string | undefined,
-): Promise<{ diagnostics: ParseDiagnostic[]; hostInEnvironment: boolean }> {
+): Promise<ParseDiagnostic[]> {
   let vars: typeof import('../../core/variables');
   try {
     vars = await import('../../core/variables');
   } catch {
-    return { diagnostics: [], hostInEnvironment: false };
+    return [];
   }
-  if (typeof vars.variableDiagnostics !== 'function') return { diagnostics: [], hostInEnvironment: false };
+  if (typeof vars.variableDiagnostics !== 'function') return [];
   const filePath = resolve(file);
   const cwd = process.cwd();
   const ctx = {
@@ -117,20 +115,19 @@ async function variableProblems(
     named: new Map(),
   };
   try {
-    const found = vars.variableDiagnostics(ast, ctx);
+    const imported = vars.importDiagnostics(filePath, ast, { readFile: ctx.readFile, parse: parseHttpFile });
+    const found = [...imported.diagnostics, ...vars.variableDiagnostics(ast, { ...ctx, imports: imported.files.map((f) => f.file) })];
     const env = vars.loadEnvironments(ctx);
-    const hostInEnvironment = !!(vars.lookupEnv(env, '$shared', 'host') ?? (envName ? vars.lookupEnv(env, envName, 'host') : undefined));
     // With environments on disk but none chosen, an unknown variable may well live in one: say so, don't fail.
     const hasEnvironments = envName === undefined && vars.environmentNames(env).length > 0;
-    if (!hasEnvironments) return { diagnostics: found, hostInEnvironment };
-    const diagnostics = found.map((d) =>
+    if (!hasEnvironments) return found;
+    return found.map((d) =>
       d.code === 'WL_VAR_UNRESOLVED' && d.severity === 'error'
         ? { ...d, severity: 'warning' as const, message: `${d.message}; pass --env NAME to check against an environment` }
         : d,
     );
-    return { diagnostics, hostInEnvironment };
   } catch (err) {
     const message = `variables were not checked: ${err instanceof Error ? err.message : String(err)}`;
-    return { diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'warning', code: 'WL_INTERNAL', message }], hostInEnvironment: false };
+    return [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'warning', code: 'WL_INTERNAL', message }];
   }
 }

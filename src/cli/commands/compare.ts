@@ -13,6 +13,7 @@ import { io } from '../io';
 import { cancelOnSigint, networkLine, networkOption, openHar, parseCli, parseMode, parseMs, parseVars, Progress, proxyOption, requireFile, SENDING_OPTIONS, skippedLines } from './run';
 import type { NetworkConditions } from '../../core/network';
 import { predict, predictionInput, type Prediction } from '../../core/timeline/prediction';
+import { terminalPrompt } from '../prompt';
 import type { ProxyOptions } from '../../runner/http/proxy';
 import { WlError } from '../../core/errors';
 
@@ -57,12 +58,14 @@ export async function compareModes(o: CompareOptions): Promise<Array<{ mode: Con
       network: o.network,
       timeoutMs: o.timeoutMs,
       extraEnv: o.extraEnv,
+      prompt: terminalPrompt(),
       recorder,
       signal: o.signal,
       // A compare measures connections, not sessions held open for a person.
       keepOpenMs: 0,
       onEvent: (e) => {
         if (e.type === 'resolved') o.har?.addSecrets(e.request.secrets);
+        if (e.type === 'secrets') o.har?.addSecrets(e.values);
         o.progress?.onEvent(e, `${mode} `);
       },
     });

@@ -81,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
       keepOpenMs: 0,
       onEvent: (e) => {
         if (e.type === 'resolved') har.addSecrets(e.request.secrets);
+        if (e.type === 'secrets') har.addSecrets(e.values);
       },
     });
     har.close();

@@ -7,11 +7,12 @@ import { resolve as resolvePath } from 'node:path';
 import { WlError, formatError, type ErrorInfo } from '../../core/errors';
 import type { ConnectionMode } from '../../core/timeline/model';
 import { RunRecorder } from '../../core/timeline/recorder';
-import { runFile, type FileRunEvent, type FileRunResult, type SkippedRegion } from '../../runner/fileRunner';
+import { runFile, type FileRunEvent, type FileRunOptions, type FileRunResult, type SkippedRegion } from '../../runner/fileRunner';
 import { HarFileWriter } from '../../runner/harFile';
 import { renderRunTable, runToJson, styleFor, summaryLine, type Style } from '../table';
 import { writeHtmlReport } from '../htmlReport';
 import { io } from '../io';
+import { terminalPrompt } from '../prompt';
 import { parseProxy, proxyFromEnv, splitNoProxy, type ProxyOptions } from '../../runner/http/proxy';
 import { describeNetwork, resolveNetwork, type NetworkConditions } from '../../core/network';
 
@@ -164,6 +165,12 @@ export function networkLine(c: NetworkConditions | undefined, style: Style): str
   return c ? [style.yellow(`${describeNetwork(c)} (timings are of the simulated link, not your network)`)] : [];
 }
 
+/** The terminal prompt, with the progress line cleared while a question is on screen. */
+function promptWithProgress(progress: Progress): FileRunOptions['prompt'] {
+  const ask = terminalPrompt();
+  return ask && ((name, description, o) => (progress.clear(), ask(name, description, o)));
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCli(argv, {
     ...SENDING_OPTIONS,
@@ -202,8 +209,10 @@ export async function run(argv: string[]): Promise<number> {
       extraEnv,
       recorder,
       signal: sigint.signal,
+      prompt: promptWithProgress(progress),
       onEvent: (e) => {
         if (e.type === 'resolved') har?.addSecrets(e.request.secrets);
+        if (e.type === 'secrets') har?.addSecrets(e.values);
         progress.onEvent(e);
       },
     });

@@ -8,7 +8,8 @@
 //                                      headers and body (reported on the body's first line)
 //   WL_PARSE_VAR_UNCLOSED     error    `{{` without `}}` on the same line
 //   WL_PARSE_VAR_SYNTAX       error    bad character inside `{{…}}` (points at the character), or `{{}}`
-//   WL_PARSE_URL_NO_HOST      error    path-only target (`GET /x`) with no `Host:` header and no `host` variable
+//   WL_PARSE_URL_NO_HOST      (retired) a path-only target (`GET /x`) without a host is the resolver's
+//                                      WL_VAR_UNRESOLVED naming `host` (the host often comes from an environment)
 //   WL_PARSE_URL_MISSING      error    a method alone on a line, no URL after it
 //   WL_PARSE_SCRIPT_UNCLOSED  error    `{%` without `%}`, or an httpYac `{{` block without its `}}` line
 //   WL_PARSE_FILE_PATH        error    `<`, `<@` or `<>` with no path after it
@@ -18,7 +19,7 @@
 //   WL_PARSE_DIRECTIVE        warning  known directive with a bad or missing value (`@timeout soon`)
 //                             info     unknown directive, ignored
 //   WL_PARSE_NOT_SUPPORTED    info     "not supported: …": constructs kept in the AST but not executed
-//                                      (httpYac scripts and assertions, kulala import/run, `#if`, GRPC, …)
+//                                      (httpYac scripts and assertions, `#if`, GRPC, …)
 //   WL_PARSE_TEXT             info     a line before the request that is not a request (prose); ignored
 //   WL_PARSE_INTERNAL         error    a parser bug caught at the region boundary (never expected; please report)
 //
@@ -210,10 +211,6 @@ export interface RegionParse {
   baseLine: number;
   /** Every distinct position of the parse (region, carry, diagnostics), gathered when it first moves. */
   positions?: Position[];
-  /** The region defines `@host`: path-only requests anywhere in the file are fine. */
-  hostVariable: boolean;
-  /** The request is path-only (`GET /x`) without a `Host:` header: an error unless some region defines `@host`. */
-  needsHost: boolean;
 }
 
 const KNOWN_METHODS = new Set([
@@ -241,9 +238,9 @@ const HTTPYAC_BLOCK = /^\s*\{\{[@+]?[\w\-]*\s*$/;
 const TEMPLATE_LINE = /^\s*#(if|else|elif|endif|region|endregion|define|undef)\b/;
 const KULALA_LINE = /^\s*(import|run)\s+\S/;
 
-const DIRECTIVES_KNOWN = new Set(['name', 'no-redirect', 'no-cookie-jar', 'timeout', 'connection', 'insecure', 'note', 'keep-open', 'title', 'description']);
+const DIRECTIVES_KNOWN = new Set(['name', 'no-redirect', 'no-cookie-jar', 'timeout', 'connection', 'insecure', 'note', 'keep-open', 'title', 'description', 'import', 'prompt', 'run']);
 const DIRECTIVES_KEPT = new Set([
-  'ref', 'forceRef', 'import', 'loop', 'prompt', 'sleep', 'disabled', 'jwt', 'no-log', 'save', 'openWith', 'extension',
+  'ref', 'forceRef', 'loop', 'sleep', 'disabled', 'jwt', 'no-log', 'save', 'openWith', 'extension',
   'verbose', 'debug', 'no-reject-unauthorized', 'noRejectUnauthorized', 'injectVariables', 'keepStreaming', 'ratelimit',
   'no-response-view', 'no-client-cert', 'proxy', 'use', 'responseRef', 'connection-timeout', 'no-auto-encoding',
   'grpc-reflection', 'documentation', 'summary', 'tags', 'curl', 'graphql', 'env', 'output',
@@ -638,7 +635,7 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
     directives,
     variables,
   };
-  const result: RegionParse = { region, diagnostics: ctx.diags, carry: none(), baseLine: start + lineOffset, positions: undefined, hostVariable: false, needsHost: false };
+  const result: RegionParse = { region, diagnostics: ctx.diags, carry: none(), baseLine: start + lineOffset, positions: undefined };
   try {
     let l = start;
     if (hasSeparator) {
@@ -700,8 +697,11 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
         continue;
       }
       if ((c === 105 || c === 114 || rare) && KULALA_LINE.test(line.slice(lead, tEnd))) {
-        const t = line.slice(lead, tEnd);
-        diag(ctx, lineRange(ctx, l), 'info', 'WL_PARSE_NOT_SUPPORTED', `not supported: kulala \`${t.split(/\s/)[0]}\` line is kept but not run`);
+        // Kulala's `import ./a.http` / `run #name`: kept as the `@import` / `@run` directives they mean.
+        const km = /^(\s*)(import|run)(\s+)/.exec(line.slice(lead, tEnd))!;
+        const from = lead + km[1].length;
+        const vs = from + km[2].length + km[3].length;
+        directives.push({ name: km[2], value: line.slice(vs, tEnd), range: lineRange(ctx, l), nameRange: rangeOf(l, from, l, from + km[2].length), valueRange: rangeOf(l, vs, l, tEnd) });
         continue;
       }
       const m = matchRequestLine(ctx, l);
@@ -730,9 +730,6 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
     region.directives = fit(directives);
     region.variables = fit(variables);
     result.diagnostics = fit(ctx.diags);
-    for (const v of variables) if (v.name.toLowerCase() === 'host') result.hostVariable = true;
-    const req = region.request;
-    if (req && req.target === 'path' && !req.headers.some((h) => h.name.toLowerCase() === 'host')) result.needsHost = true;
     resetPositions(0);
   }
   return result;
@@ -809,6 +806,8 @@ function parseRequest(ctx: Ctx, rl: RequestLine, reqLine: number, end: number, p
     const lead = leadOf(line);
     if (lead === line.length) { l++; break; }
     if (isCommentAt(line, lead)) continue;
+    // A `/* … */` note right under the headers is a comment, as it is above the request line.
+    if (line.startsWith('/*', lead)) { l = skipBlockComment(ctx, l, contentEnd, '*/') - 1; continue; }
     if (isAfterRequestLine(line, lead)) { bodyStart = l; break; }
     const colon = line.indexOf(':', lead);
     let nameEnd = colon;
@@ -996,14 +995,10 @@ export function assemble(parses: RegionParse[], lineCount: number): HttpFile {
   const variables: FileVariable[] = [];
   const diagnostics: ParseDiagnostic[] = [];
   let carry: Directive[] = none();
-  let hasHostVariable = false;
-  let needsHost = false;
   for (let i = 0; i < parses.length; i++) {
     const p = parses[i];
     const vs = p.region.variables;
     for (let k = 0; k < vs.length; k++) variables.push(vs[k]);
-    if (p.hostVariable) hasHostVariable = true;
-    if (p.needsHost) needsHost = true;
     const ds = p.diagnostics;
     for (let k = 0; k < ds.length; k++) diagnostics.push(ds[k]);
     // Cached regions are handed out as they are; only one that receives carried directives is copied.
@@ -1022,21 +1017,9 @@ export function assemble(parses: RegionParse[], lineCount: number): HttpFile {
       }
       carry = p.carry;
     } else if (p.region.directives.length > 0) {
-      carry = carry.concat(p.region.directives.filter((d) => d.name !== 'import'));
+      carry = carry.concat(p.region.directives.filter((d) => d.name !== 'import' && d.name !== 'run'));
     }
     regions[i] = reg;
-  }
-  if (needsHost && !hasHostVariable) {
-    for (const p of parses) {
-      const req = p.region.request;
-      if (!p.needsHost || !req) continue;
-      diagnostics.push({
-        range: copyRange(req.url.range),
-        severity: 'error',
-        code: 'WL_PARSE_URL_NO_HOST',
-        message: `"${clip(req.url.text)}" is a path only: add a \`Host:\` header, define \`@host = http://localhost:8080\`, or write the full URL`,
-      });
-    }
   }
   if (diagnostics.length > 1) diagnostics.sort(byStart);
   return { regions, variables, diagnostics, lineCount };

@@ -6,6 +6,7 @@ import type { ConnectionDirective, RequestBody, ResolvedRequest, WsScriptStep } 
 import { environmentNames, loadEnvironments, type LoadedEnvironments } from './environments';
 import { dirname, resolvePath } from './paths';
 import { VariableResolver, type ResolveContext } from './resolver';
+import { promptDirective, type Ask } from './asks';
 
 export interface ResolveResult {
   /** Undefined when a diagnostic is an error or `needs` is not empty. */
@@ -13,6 +14,8 @@ export interface ResolveResult {
   diagnostics: ParseDiagnostic[];
   /** Named requests that must run first (their responses feed this one); resolve again after. */
   needs: string[];
+  /** Values to ask for (prompts, OAuth2 tokens) into `ctx.asked`; resolve again after. */
+  asks: Ask[];
 }
 
 const encoder = new TextEncoder();
@@ -190,6 +193,16 @@ function toRequestBody(joined: ReturnType<typeof joinPieces>): RequestBody | und
   return { kind: 'parts', parts: joined.map((p) => (p.kind === 'file' ? p : { kind: 'bytes', data: encoder.encode(p.text) })) };
 }
 
+/**
+ * A path-only target (`GET /json`) takes its host from the author's environment (httpYac's
+ * convention), so a missing host is a variable question, asked like any `{{host}}`.
+ */
+function reportNoHost(req: RequestNode, res: VariableResolver): void {
+  const ctx = res.context;
+  const where = ctx.envName ? `in the file, environment "${ctx.envName}" or $shared` : 'in the file or $shared, and no environment is selected';
+  res.report(req.url.range, 'WL_VAR_UNRESOLVED', `variable host is not defined ${where}: "${req.url.text}" is a path only; define host (e.g. "@host = localhost:8080" or in http-client.env.json), add a Host header, or write the full URL`);
+}
+
 /** Scheme defaults to http:// (ws:// for WebSocket); a path-only target takes the Host header or `{{host}}`. */
 function completeUrl(url: string, req: RequestNode, headers: Array<[string, string]>, res: VariableResolver): string | undefined {
   const scheme = req.kind === 'websocket' ? 'ws://' : 'http://';
@@ -205,7 +218,7 @@ function completeUrl(url: string, req: RequestNode, headers: Array<[string, stri
       return v.found ? v.value : undefined;
     })();
     if (!host) {
-      res.report(req.url.range, 'WL_RESOLVE_URL', `${url} is a path only: add a Host header or define {{host}} (e.g. "@host = localhost:8080")`);
+      reportNoHost(req, res);
       return undefined;
     }
     full = (hasScheme(host) ? host : scheme + host).replace(/\/+$/, '') + url;
@@ -257,15 +270,16 @@ function applyDirectives(region: HttpFile['regions'][number], out: ResolvedReque
 export function resolveRegion(file: HttpFile, regionIndex: number, ctx: ResolveContext): ResolveResult {
   const region = file.regions[regionIndex];
   if (!region) {
-    return { diagnostics: [{ range: ZERO, severity: 'error', code: 'WL_RESOLVE', message: `there is no request region ${regionIndex}` }], needs: [] };
+    return { diagnostics: [{ range: ZERO, severity: 'error', code: 'WL_RESOLVE', message: `there is no request region ${regionIndex}` }], needs: [], asks: [] };
   }
   const req = region.request;
   if (!req) {
-    return { diagnostics: [{ range: region.range, severity: 'info', code: 'WL_RESOLVE_NO_REQUEST', message: 'this region has no request line' }], needs: [] };
+    return { diagnostics: [{ range: region.range, severity: 'info', code: 'WL_RESOLVE_NO_REQUEST', message: 'this region has no request line' }], needs: [], asks: [] };
   }
   const env = ctx.environments ?? loadEnvironments(ctx);
   const res = new VariableResolver(file, ctx, env, region.name ?? region.title);
   reportEnvironmentProblems(res, env, ctx, req.methodRange);
+  askPrompts(region.directives, res);
 
   const method = req.method.toUpperCase();
   if (method === 'GRPC') res.report(req.methodRange, 'WL_RESOLVE_UNSUPPORTED', 'not supported: gRPC requests');
@@ -327,8 +341,24 @@ export function resolveRegion(file: HttpFile, regionIndex: number, ctx: ResolveC
   }
 
   out.secrets = [...res.secrets];
-  const failed = res.diagnostics.some((d) => d.severity === 'error') || res.needs.length > 0;
-  return { request: failed ? undefined : out, diagnostics: byPosition(res.diagnostics), needs: res.needs };
+  const failed = res.diagnostics.some((d) => d.severity === 'error') || res.needs.length > 0 || res.asks.length > 0;
+  return { request: failed ? undefined : out, diagnostics: byPosition(res.diagnostics), needs: res.needs, asks: res.asks };
+}
+
+/** `# @prompt name` asks for name unless the file, an environment or `--var` defines it. */
+function askPrompts(directives: HttpFile['regions'][number]['directives'], res: VariableResolver): void {
+  for (const d of directives) {
+    if (d.name !== 'prompt') continue;
+    const ask = promptDirective(d);
+    if (!ask) {
+      res.report(d.range, 'WL_PARSE_DIRECTIVE', '`@prompt` needs a variable name: `# @prompt password Your password`', 'warning');
+      continue;
+    }
+    // The file, an environment or `--var` (extraEnv) may define it: then nothing is asked.
+    if (res.lookup(ask.name, d.range).found) continue;
+    res.promptNames.add(ask.name);
+    if (!res.asks.some((a) => a.key === ask.key)) res.asks.push(ask);
+  }
 }
 
 /** Every problem with variables in the file, for the editor and `wirelane check`. */
@@ -337,6 +367,11 @@ export function variableDiagnostics(file: HttpFile, ctx: ResolveContext): ParseD
   const res = new VariableResolver(file, ctx, env);
   res.quietOnParserErrors = true;
   reportEnvironmentProblems(res, env, ctx, ZERO);
+  // A prompted name is defined: its value is typed when the request is sent.
+  for (const region of file.regions) for (const d of region.directives) if (d.name === 'prompt') {
+    const p = promptDirective(d);
+    if (p) res.promptNames.add(p.name);
+  }
   for (const v of file.variables) res.substituteText(v.value);
   const baseDir = dirname(ctx.filePath);
   file.regions.forEach((region) => {
@@ -344,6 +379,7 @@ export function variableDiagnostics(file: HttpFile, ctx: ResolveContext): ParseD
     if (!req) return;
     res.currentRequest = region.name ?? region.title;
     res.substituteText(req.url);
+    if (req.target === 'path' && !req.headers.some((h) => h.name.toLowerCase() === 'host') && !res.lookup('host', req.url.range).found) reportNoHost(req, res);
     for (const h of req.headers) res.substituteText(h.value);
     for (const part of req.body?.parts ?? []) {
       if (part.kind === 'text') {

@@ -15,3 +15,5 @@ export {
   PRIVATE_ENV_FILE,
   type LoadedEnvironments,
 } from './environments';
+export { authBuiltin, authConfig, authField, environmentObject, inputBuiltin, isSecretName, promptDirective, type Ask, type AuthConfig } from './asks';
+export { findNamedRegion, importDiagnostics, loadImports, parseRunTarget, usesImports, type ImportedFile, type RunTarget } from './imports';

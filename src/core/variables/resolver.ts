@@ -9,6 +9,7 @@ import { parseRequestRef, selectFromExchange, type NamedExchange } from './chain
 import { loadDotenv, lookupEnv, SHARED_ENV, type LoadedEnvironments } from './environments';
 import { scanRefs, type FoundRef } from './scan';
 import { scanVariables } from '../httpfile/varRefs';
+import { authBuiltin, authConfig, inputBuiltin, type Ask } from './asks';
 
 export interface ResolveContext {
   /** Absolute path of the .http file. */
@@ -32,6 +33,13 @@ export interface ResolveContext {
   now?(): number;
   random?(): number;
   uuid?(): string;
+  /**
+   * What the run answered so far, by Ask key (`prompt:NAME`, `token:ID`, `idToken:ID`): typed
+   * values and OAuth2 tokens. See asks.ts.
+   */
+  asked?: Map<string, string>;
+  /** Files brought in by `# @import` / `import` (nearest first): their file variables and named requests are visible. */
+  imports?: HttpFile[];
 }
 
 type Lookup = { found: false } | { found: true; value: string | undefined };
@@ -48,6 +56,10 @@ const PLAIN_NAME = /^[\p{L}\p{N}_.\-$]+$/u;
 export class VariableResolver {
   readonly diagnostics: ParseDiagnostic[] = [];
   readonly needs: string[] = [];
+  /** Values the run must ask for (a prompt, a token) before this request can be built. */
+  readonly asks: Ask[] = [];
+  /** `# @prompt` names: defined, their value comes from the user. */
+  readonly promptNames = new Set<string>();
   readonly secrets = new Set<string>();
   private readonly seen = new Set<string>();
   private readonly fileVars: Map<string, FileVariable>;
@@ -69,6 +81,20 @@ export class VariableResolver {
     const index = indexOf(file);
     this.fileVars = index.fileVars;
     this.requestNames = index.requestNames;
+    if (ctx.imports?.length) {
+      // The importing file's own definitions win over what it imports.
+      this.fileVars = new Map(index.fileVars);
+      this.requestNames = new Set(index.requestNames);
+      for (const imported of ctx.imports) {
+        const other = indexOf(imported);
+        for (const [k, v] of other.fileVars) if (!index.fileVars.has(k)) this.fileVars.set(k, v);
+        for (const n of other.requestNames) this.requestNames.add(n);
+      }
+    }
+  }
+
+  get context(): ResolveContext {
+    return this.ctx;
   }
 
   report(range: Range, code: string, message: string, severity: Severity = 'error'): void {
@@ -201,6 +227,8 @@ export class VariableResolver {
       return undefined;
     }
     if (ref.kind === 'builtin' || ref.name.startsWith('$')) {
+      const ask = inputBuiltin(ref.name) ?? authBuiltin(ref.name);
+      if (ask) return this.answer(ask, range);
       this.builtinRange = range;
       const r = evaluateBuiltin(ref.name, this.builtins);
       if (r.ok) return r.value;
@@ -241,8 +269,33 @@ export class VariableResolver {
     return undefined;
   }
 
+  /** What the run answered for an ask, or undefined after listing it (or reporting why it cannot be asked). */
+  private answer(ask: Ask, range: Range): string | undefined {
+    const given = this.ctx.asked?.get(ask.key);
+    if (given !== undefined) {
+      if (ask.kind === 'token' || ask.secret) this.secrets.add(given);
+      return given;
+    }
+    if (ask.kind === 'prompt') {
+      const extra = this.ctx.extraEnv?.[ask.name];
+      if (typeof extra === 'string') return extra;
+    } else {
+      const { config, known } = authConfig(this.env, this.ctx.envName, ask.id);
+      if (!config) {
+        const where = this.ctx.envName ? `environment "${this.ctx.envName}"` : 'any environment (none is selected)';
+        const have = known.length ? ` (defined: ${known.join(', ')})` : '';
+        this.report(range, 'WL_AUTH_UNKNOWN', `no auth configuration "${ask.id}" under Security.Auth in ${where}${have}`, this.quietOnParserErrors && !this.ctx.envName ? 'warning' : 'error');
+        return undefined;
+      }
+    }
+    if (!this.asks.some((a) => a.key === ask.key)) this.asks.push(ask);
+    return undefined;
+  }
+
   /** A plain name through file variables and environments, without reporting a miss. */
   lookup(name: string, range: Range): Lookup {
+    const asked = this.ctx.asked?.get(`prompt:${name}`);
+    if (asked !== undefined) return { found: true, value: asked };
     const def = this.fileVars.get(name);
     const key = `file:${name}`;
     if (def && !this.stack.includes(key)) {
@@ -257,6 +310,8 @@ export class VariableResolver {
     // A file variable that refers to itself (`@host = {{host}}`) takes the environment's value.
     const fromEnv = this.lookupEnvironments(name, range);
     if (fromEnv.found) return fromEnv;
+    // Asked for when the request is sent; nothing to report until then.
+    if (this.promptNames.has(name)) return { found: true, value: undefined };
     if (def) {
       const cycle = [...this.stack.slice(this.stack.indexOf(key)).map((k) => k.replace(/^\w+:/, '')), name].join(' → ');
       this.report(range, 'WL_VAR_CYCLE', `variable cycle: ${cycle}`);

@@ -44,6 +44,8 @@ export interface EngineOptions {
   proxy?: ProxyOptions;
   /** Simulated network conditions for every connection of the run (one Shaper per run). */
   network?: Shaper;
+  /** A client certificate for every TLS connection of this engine (the environment's SSLConfiguration). */
+  clientCert?: { cert?: Buffer; key?: Buffer; pfx?: Buffer; passphrase?: string };
 }
 
 export interface SendResult {
@@ -302,7 +304,9 @@ export class HttpEngine {
     if (!c) {
       // Shared per engine so TLS sessions resume across this run's connections, like a browser.
       const ca = this.opts.ca === undefined ? undefined : [...tls.rootCertificates, ...(Array.isArray(this.opts.ca) ? this.opts.ca : [this.opts.ca])];
-      c = buildConnector({ rejectUnauthorized: !insecure, allowH2: h2, timeout: 10_000, ...(ca ? { ca } : {}) } as buildConnector.BuildOptions);
+      const cc = this.opts.clientCert;
+      const client = cc ? { ...(cc.cert ? { cert: cc.cert } : {}), ...(cc.key ? { key: cc.key } : {}), ...(cc.pfx ? { pfx: cc.pfx } : {}), ...(cc.passphrase !== undefined ? { passphrase: cc.passphrase } : {}) } : {};
+      c = buildConnector({ rejectUnauthorized: !insecure, allowH2: h2, timeout: 10_000, ...(ca ? { ca } : {}), ...client } as buildConnector.BuildOptions);
       this.connectors.set(key, c);
     }
     return c;
@@ -531,6 +535,7 @@ export class HttpEngine {
           trace,
           signal: abort,
           insecure,
+          clientCert: this.opts.clientCert,
           bodyLimit: this.bodyLimit,
           tempDir: this.tempDir,
           useJar,

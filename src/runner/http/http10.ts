@@ -35,6 +35,8 @@ export interface Http10Args {
   /** Fires 'abort' once, with `reason` set (see ExchangeAbort). */
   signal: { aborted: boolean; reason: unknown; once(e: 'abort', f: () => void): unknown; off(e: 'abort', f: () => void): unknown };
   insecure: boolean;
+  /** The environment's client certificate (SSLConfiguration) for https:// targets. */
+  clientCert?: { cert?: Buffer; key?: Buffer; pfx?: Buffer; passphrase?: string };
   bodyLimit: number;
   tempDir: string;
   useJar: boolean;
@@ -78,7 +80,7 @@ export async function sendHttp10(a: Http10Args): Promise<{ exchange: ExchangeTra
   ex.connectionId = conn.id;
   let closing: { reason: CloseReason; detail: string } | undefined;
   let remoteEnded = false;
-  const tlsOptions = { servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !a.insecure, ALPNProtocols: ['http/1.1'] };
+  const tlsOptions = { servername: net.isIP(host) ? undefined : host, rejectUnauthorized: !a.insecure, ALPNProtocols: ['http/1.1'], ...a.clientCert };
   // Through a proxy the TCP connection (the one recorded) is to the proxy; TLS, if any, runs inside the tunnel.
   const shaper = engine.network;
   const tcp = (h: string, p: number): net.Socket => (shaper ? shaper.connect({ host: h, port: p }) : net.connect({ host: h, port: p }));

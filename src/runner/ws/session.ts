@@ -37,6 +37,8 @@ export interface WsOptions {
   maxFrameDataBytes?: number;
   /** Simulated network conditions (the run's Shaper, shared with its HTTP connections). */
   network?: Shaper;
+  /** The environment's client certificate (SSLConfiguration), presented on wss:// connections. */
+  clientCert?: { cert?: Buffer; key?: Buffer; pfx?: Buffer; passphrase?: string };
 }
 
 export interface WsSessionHandle {
@@ -111,6 +113,7 @@ class TrackedSession implements WsSessionHandle {
   private readonly frameLimit: number;
   private readonly insecure: boolean;
   private readonly network: Shaper | undefined;
+  private readonly clientCert: WsOptions['clientCert'];
   private readonly t: Moments = { start: now() };
   private readonly listeners = new Set<(f: WsFrame) => void>();
   private readonly pendingSends = new Set<Promise<void>>();
@@ -150,6 +153,7 @@ class TrackedSession implements WsSessionHandle {
     this.frameLimit = opts.maxFrameDataBytes ?? DEFAULT_FRAME_DATA_BYTES;
     this.insecure = opts.insecure === true || req.insecure === true;
     this.network = opts.network;
+    this.clientCert = opts.clientCert;
     this.closed = new Promise<void>((r) => (this.resolveClosed = r));
     this.signal = opts.signal;
   }
@@ -221,7 +225,7 @@ class TrackedSession implements WsSessionHandle {
     // Under simulated conditions TCP goes through the run's shaper and TLS runs over it.
     const tcp = this.network?.connect({ host, port });
     const socket: net.Socket = this.isTls
-      ? tls.connect({ ...(tcp ? { socket: tcp } : { host, port }), servername, rejectUnauthorized: !this.insecure, ALPNProtocols: ['http/1.1'] })
+      ? tls.connect({ ...(tcp ? { socket: tcp } : { host, port }), servername, rejectUnauthorized: !this.insecure, ALPNProtocols: ['http/1.1'], ...this.clientCert })
       : (tcp ?? net.connect({ host, port }));
     this.track(socket, url, servername, tcp ?? socket);
     return socket;
