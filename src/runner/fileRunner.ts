@@ -17,6 +17,9 @@ import { WlError, type ErrorInfo } from '../core/errors';
 import { HttpEngine, type SendResult } from './http/engine';
 import type { ProxyOptions } from './http/proxy';
 import { openWebSocket } from './ws/session';
+import { ScriptHost, type CheckResult, type RegionChecks } from './scripts/host';
+import type { ScriptLimits } from './scripts/sandbox';
+import { loadEnvironments, lookupEnv, type LoadedEnvironments } from '../core/variables/environments';
 
 export interface FileRunOptions {
   /** Path of the .http file (absolute, or relative to the current directory). */
@@ -44,6 +47,14 @@ export interface FileRunOptions {
   processEnv?: Record<string, string | undefined>;
   /** How long a `# @keep-open` WebSocket session stays open; default until `signal` aborts. */
   keepOpenMs?: number;
+  /**
+   * Run `< {% %}` / `> {% %}` scripts and `?? js` lines (default true: the CLI is the user's own
+   * command). False in an untrusted workspace: they are reported as not run.
+   */
+  allowScripts?: boolean;
+  /** `client.global` values. Pass one Map to share them across runs (the editor does); default one per run. */
+  globals?: Map<string, string>;
+  scriptLimits?: ScriptLimits;
   /** Calls recorder.finish() at the end (default true). */
   finish?: boolean;
   onEvent?: (e: FileRunEvent) => void;
@@ -59,6 +70,10 @@ export interface RegionResult {
   body?: Buffer;
   bodyFile?: string;
   error?: ErrorInfo;
+  /** `client.test` results, `??` lines and failed scripts of this request, in the order they ran. */
+  checks?: CheckResult[];
+  /** What its scripts wrote with `client.log`. */
+  logs?: string[];
 }
 
 export interface SkippedRegion {
@@ -80,7 +95,7 @@ export interface FileRunResult {
   skipped: SkippedRegion[];
   /** Every value from private environments that any request used. */
   secrets: string[];
-  /** A request or WebSocket session failed (network, TLS, timeout, script). */
+  /** A request or WebSocket session failed (network, TLS, timeout), or a script threw, timed out or ran out of memory. */
   failed: boolean;
   /** A region was skipped because the file does not parse there. */
   parseFailed: boolean;
@@ -218,6 +233,23 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     if (i >= 0 && !regionErrors.has(i)) regionErrors.set(i, d);
   }
 
+  // Scripts: a host per run; the sandbox itself loads only when a script actually runs.
+  const globals = opts.globals ?? new Map<string, string>();
+  let environments: LoadedEnvironments | undefined;
+  const scriptHost = new ScriptHost({
+    shownFile: shown,
+    filePath,
+    lines: text.split(/\r?\n/),
+    globals,
+    allowScripts: opts.allowScripts !== false,
+    limits: opts.scriptLimits,
+    envGet: (name) => {
+      environments ??= loadEnvironments(ctx);
+      const hit = (ctx.envName ? lookupEnv(environments, ctx.envName, name) : undefined) ?? lookupEnv(environments, '$shared', name);
+      return hit?.value ?? ctx.extraEnv?.[name];
+    },
+  });
+
   const runnable = file.regions.map((r, i) => (r.request ? i : -1)).filter((i) => i >= 0);
   let selected = runnable;
   if (opts.names && opts.names.length) {
@@ -263,7 +295,11 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     const parseErr = regionErrors.get(i);
     if (parseErr) return skip(i, { code: parseErr.code || 'WL_PARSE', message: parseErr.message, phase: 'parse', source: sourceOf(i, parseErr.range.start.line) });
 
-    let res = resolveRegion(file, i, ctx);
+    // Variables from this request's pre-request scripts, then from `client.global`, win over the file's.
+    const requestVars = new Map<string, string>();
+    const rctx: ResolveContext = { ...ctx, scriptVariable: (n) => requestVars.get(n) ?? globals.get(n) };
+    const pre: RegionChecks | undefined = region.request?.scripts.some((s) => s.kind === 'pre-request' && s.dialect !== 'httpyac') ? await scriptHost.preRequest(region, requestVars) : undefined;
+    let res = resolveRegion(file, i, rctx);
     for (let round = 0; res.needs.length > 0 && round < 8; round++) {
       const label = regionLabel(region);
       for (const need of res.needs) {
@@ -278,7 +314,7 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
       if (missing.length) {
         return skip(i, { code: 'WL_VAR_UNRESOLVED', message: `needs the response of '${missing[0]}', which failed or was not sent`, phase: 'resolve', source: sourceOf(i) });
       }
-      res = resolveRegion(file, i, ctx);
+      res = resolveRegion(file, i, rctx);
     }
     let req = res.request;
     if (!req) {
@@ -296,6 +332,11 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     emit({ type: 'resolved', regionIndex: i, request: req });
 
     const result = req.kind === 'websocket' ? await sendWebSocket(i, req) : await sendHttp(i, req);
+    if (pre || (ScriptHost.hasChecks(region) && result.exchange?.response && !result.error)) {
+      const after = result.exchange?.response && !result.error && ScriptHost.hasChecks(region) ? await scriptHost.afterResponse(region, { exchange: result.exchange, connection: recorder.run.connections.find((c) => c.id === result.exchange?.connectionId), body: result.body?.toString('utf8') }, requestVars) : undefined;
+      result.checks = [...(pre?.checks ?? []), ...(after?.checks ?? [])];
+      result.logs = [...(pre?.logs ?? []), ...(after?.logs ?? [])];
+    }
     results.push(result);
     emit({ type: 'done', result });
   }
@@ -374,7 +415,8 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
   }
   const run = opts.finish === false ? recorder.run : recorder.finish();
   results.sort((a, b) => (a.exchange?.index ?? Infinity) - (b.exchange?.index ?? Infinity));
-  const failed = results.some((r) => r.error) || skipped.some((s) => !s.error.code.startsWith('WL_PARSE'));
+  const scriptFailed = results.some((r) => r.checks?.some((c) => c.kind === 'script' && !c.passed && c.error?.code !== 'WL_SCRIPTS_UNTRUSTED'));
+  const failed = scriptFailed || results.some((r) => r.error) || skipped.some((s) => !s.error.code.startsWith('WL_PARSE'));
   const parseFailed = skipped.some((s) => s.error.code.startsWith('WL_PARSE'));
   return { run, results, skipped, secrets: [...secrets], failed, parseFailed };
 }

@@ -1,5 +1,5 @@
 // Substitutes `{{…}}` references. Lookup order, first hit wins: named-request chaining
-// → file variables → selected environment (private over public) → editor-supplied
+// → variables set by scripts (`request.variables`, then `client.global`) → file variables → selected environment (private over public) → editor-supplied
 // environment → `$shared` → built-in `$` variables (these start with `$`, so they never
 // collide with the others).
 
@@ -26,6 +26,8 @@ export interface ResolveContext {
   extraEnv?: Record<string, string>;
   /** Lets callers check `< file` bodies without reading them (they can be large). */
   fileExists?(path: string): boolean;
+  /** Variables set by scripts at run time (`request.variables.set`, `client.global.set`): they win over file variables. */
+  scriptVariable?(name: string): string | undefined;
   /** Environments loaded once by a caller resolving many regions (else loaded per call). */
   environments?: LoadedEnvironments;
   /** Clock and randomness, injectable for tests; default Date.now, Math.random, crypto.randomUUID. */
@@ -243,6 +245,8 @@ export class VariableResolver {
 
   /** A plain name through file variables and environments, without reporting a miss. */
   lookup(name: string, range: Range): Lookup {
+    const scripted = this.ctx.scriptVariable?.(name);
+    if (scripted !== undefined) return { found: true, value: scripted };
     const def = this.fileVars.get(name);
     const key = `file:${name}`;
     if (def && !this.stack.includes(key)) {
