@@ -21,7 +21,13 @@ const entries = [
   { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', ...QUICKJS] },
   { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', external: QUICKJS },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: QUICKJS },
-  { entryPoints: ['src/runner/scripts/quickjsLib.ts'], outfile: 'dist/quickjs.js' },
+  // The engine's ES module glue reads import.meta.url, which a CommonJS bundle lacks: give it this file's URL.
+  {
+    entryPoints: ['src/runner/scripts/quickjsLib.ts'],
+    outfile: 'dist/quickjs.js',
+    define: { 'import.meta.url': '__wirelaneModuleUrl' },
+    banner: { js: "const __wirelaneModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  },
 ];
 
 try {
