@@ -15,6 +15,7 @@ import type { ConnectionMode } from '../../src/core/timeline/model';
 import { startH2Server, startRecordingServer } from '../servers/recordingServer';
 import { parseAssertion } from '../../src/core/httpfile/assertions';
 import { parseHttpFile } from '../../src/core/httpfile/index';
+import { variableDiagnostics } from '../../src/core/variables/index';
 
 interface Seen {
   url: string;
@@ -302,4 +303,11 @@ test('parseAssertion reads every documented form and rejects the rest with a rea
   }
   const f = parseHttpFile('GET http://x/\n\n?? status == 200\n?? nonsense\n');
   assert.deepEqual(f.diagnostics.map((d) => [d.code, d.range.start.line]), [['WL_ASSERTION_INVALID', 3]]);
+});
+
+test('a variable a script sets is no error before the run (editor, check); only the others are', () => {
+  const text = `### login\nPOST http://127.0.0.1:1/login\n\n> {% client.global.set("token", response.body.token); %}\n\n### me\nGET http://127.0.0.1:1/me\nAuthorization: Bearer {{token}} {{other}}\n`;
+  const f = parseHttpFile(text);
+  const diags = variableDiagnostics(f, { filePath: '/tmp/x.http', readFile: () => undefined, processEnv: {}, named: new Map() });
+  assert.deepEqual(diags.map((d) => d.message.split(' ').slice(0, 2).join(' ')), ['variable other']);
 });
