@@ -17,9 +17,8 @@ import { WlError, type ErrorInfo } from '../core/errors';
 import { HttpEngine, type SendResult } from './http/engine';
 import type { ProxyOptions } from './http/proxy';
 import { openWebSocket } from './ws/session';
-import { ScriptHost, type CheckResult, type RegionChecks } from './scripts/host';
+import { environmentGetter, ScriptHost, type CheckResult } from './scripts/host';
 import type { ScriptLimits } from './scripts/sandbox';
-import { loadEnvironments, lookupEnv, type LoadedEnvironments } from '../core/variables/environments';
 
 export interface FileRunOptions {
   /** Path of the .http file (absolute, or relative to the current directory). */
@@ -235,7 +234,6 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
 
   // Scripts: a host per run; the sandbox itself loads only when a script actually runs.
   const globals = opts.globals ?? new Map<string, string>();
-  let environments: LoadedEnvironments | undefined;
   const scriptHost = new ScriptHost({
     shownFile: shown,
     filePath,
@@ -243,11 +241,7 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     globals,
     allowScripts: opts.allowScripts !== false,
     limits: opts.scriptLimits,
-    envGet: (name) => {
-      environments ??= loadEnvironments(ctx);
-      const hit = (ctx.envName ? lookupEnv(environments, ctx.envName, name) : undefined) ?? lookupEnv(environments, '$shared', name);
-      return hit?.value ?? ctx.extraEnv?.[name];
-    },
+    envGet: environmentGetter(ctx),
   });
 
   const runnable = file.regions.map((r, i) => (r.request ? i : -1)).filter((i) => i >= 0);
@@ -298,7 +292,7 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     // Variables from this request's pre-request scripts, then from `client.global`, win over the file's.
     const requestVars = new Map<string, string>();
     const rctx: ResolveContext = { ...ctx, scriptVariable: (n) => requestVars.get(n) ?? globals.get(n) };
-    const pre: RegionChecks | undefined = region.request?.scripts.some((s) => s.kind === 'pre-request' && s.dialect !== 'httpyac') ? await scriptHost.preRequest(region, requestVars) : undefined;
+    const pre = await scriptHost.preRequest(region, requestVars);
     let res = resolveRegion(file, i, rctx);
     for (let round = 0; res.needs.length > 0 && round < 8; round++) {
       const label = regionLabel(region);
@@ -332,11 +326,12 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     emit({ type: 'resolved', regionIndex: i, request: req });
 
     const result = req.kind === 'websocket' ? await sendWebSocket(i, req) : await sendHttp(i, req);
-    if (pre || (ScriptHost.hasChecks(region) && result.exchange?.response && !result.error)) {
-      const after = result.exchange?.response && !result.error && ScriptHost.hasChecks(region) ? await scriptHost.afterResponse(region, { exchange: result.exchange, connection: recorder.run.connections.find((c) => c.id === result.exchange?.connectionId), body: result.body?.toString('utf8') }, requestVars) : undefined;
-      result.checks = [...(pre?.checks ?? []), ...(after?.checks ?? [])];
-      result.logs = [...(pre?.logs ?? []), ...(after?.logs ?? [])];
-    }
+    const ex = result.exchange;
+    const after = ex?.response && !result.error ? await scriptHost.afterResponse(region, { exchange: ex, connection: recorder.run.connections.find((c) => c.id === ex.connectionId), body: result.body?.toString('utf8') }, requestVars) : undefined;
+    const checks = [...pre.checks, ...(after?.checks ?? [])];
+    if (checks.length) result.checks = checks;
+    const logs = [...pre.logs, ...(after?.logs ?? [])];
+    if (logs.length) result.logs = logs;
     results.push(result);
     emit({ type: 'done', result });
   }

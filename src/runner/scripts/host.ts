@@ -11,6 +11,8 @@ import type { ErrorInfo, SourceLocation } from '../../core/errors';
 import { ERROR_HINTS } from '../../core/errors';
 import type { Connection, Exchange } from '../../core/timeline/model';
 import { evaluateAssertion, type AssertionFacts } from '../assertions';
+import { loadEnvironments, lookupEnv, SHARED_ENV, type LoadedEnvironments } from '../../core/variables/environments';
+import type { ResolveContext } from '../../core/variables/index';
 import { lineFromStack, runInSandbox, type ScriptLimits } from './sandbox';
 
 /** One test outcome: a `client.test`, a `??` line, a failed `client.assert`, or a script that failed. */
@@ -91,6 +93,16 @@ function digest(alg: unknown, key: unknown, parts: unknown): { hex: string; base
   return { hex: out.toString('hex'), base64: out.toString('base64'), base64url: out.toString('base64url') };
 }
 
+/** `request.environment.get(name)`: the selected environment, then `$shared`, then editor-supplied values (files read on first use). */
+export function environmentGetter(ctx: ResolveContext): (name: string) => string | undefined {
+  let env: LoadedEnvironments | undefined;
+  return (name) => {
+    env ??= ctx.environments ?? loadEnvironments(ctx);
+    const hit = (ctx.envName ? lookupEnv(env, ctx.envName, name) : undefined) ?? lookupEnv(env, SHARED_ENV, name);
+    return hit?.value ?? ctx.extraEnv?.[name];
+  };
+}
+
 export class ScriptHost {
   constructor(private readonly opts: ScriptHostOptions) {}
 
@@ -114,7 +126,7 @@ export class ScriptHost {
   async afterResponse(region: Region, facts: ResponseFacts, requestVars: Map<string, string>): Promise<RegionChecks> {
     const out: RegionChecks = { checks: [], logs: [] };
     const node = region.request;
-    if (!node) return out;
+    if (!node || !ScriptHost.hasChecks(region)) return out;
     const ex = facts.exchange;
     const res = ex.response;
     const ct = contentType(res?.headers ?? []);
