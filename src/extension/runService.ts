@@ -20,6 +20,7 @@ import { runFile, type FileRunResult } from '../runner/fileRunner';
 import { HttpEngine, type SendResult } from '../runner/http/engine';
 import { parseProxy } from '../runner/http/proxy';
 import { openWebSocket, type WsSessionHandle } from '../runner/ws/session';
+import { environmentGetter, ScriptHost, type CheckResult, type RegionChecks } from '../runner/scripts/host';
 import type { Recording } from './recording';
 import type { ResponseDocuments } from './responseView';
 import type { WirelaneSettings } from './settings';
@@ -28,6 +29,8 @@ import type { TimelinePanel } from './timelinePanel';
 export interface SendOutcome {
   exchange?: Exchange;
   error?: ErrorInfo;
+  /** The request's `client.test` results, `??` lines and failed scripts. */
+  checks?: CheckResult[];
   document?: vscode.TextDocument;
 }
 
@@ -58,6 +61,8 @@ export class RunService implements vscode.Disposable {
   private readonly sessions = new Set<WsSessionHandle>();
   /** Latest finished Send All / Compare results, for the tests and Reveal. */
   lastRun: FileRunResult | undefined;
+  /** `client.global` values: kept across sends and runs until the window closes. */
+  readonly globals = new Map<string, string>();
 
   constructor(private readonly deps: RunServiceDeps) {}
 
@@ -230,7 +235,7 @@ export class RunService implements vscode.Disposable {
       const entry = this.deps.timeline.feed.entryIndex(ex);
       if (entry !== undefined) this.deps.timeline.reveal(entry);
       if (ex.error) this.reportError(ex.error);
-      return { exchange: ex, error: ex.error, document };
+      return { exchange: ex, error: ex.error, document, checks: sent.checks };
     });
   }
 
@@ -242,8 +247,19 @@ export class RunService implements vscode.Disposable {
     signal: AbortSignal,
     chain: number[],
     directive?: 'new',
-  ): Promise<Partial<SendResult> & { error?: ErrorInfo }> {
-    const ctx = this.resolveContext(doc, this.deps.settings());
+  ): Promise<Partial<SendResult> & { error?: ErrorInfo; checks?: CheckResult[] }> {
+    // Scripts run only in a trusted workspace; otherwise they are reported as not run.
+    const scripts = new ScriptHost({
+      shownFile: vscode.workspace.asRelativePath(doc.uri),
+      filePath: doc.uri.fsPath,
+      lines: doc.getText().split(/\r?\n/),
+      globals: this.globals,
+      allowScripts: vscode.workspace.isTrusted,
+      envGet: environmentGetter(this.resolveContext(doc, this.deps.settings())),
+    });
+    const requestVars = new Map<string, string>();
+    const pre = await scripts.preRequest(file.regions[regionIndex], requestVars);
+    const ctx: ResolveContext = { ...this.resolveContext(doc, this.deps.settings()), scriptVariable: (n) => requestVars.get(n) ?? this.globals.get(n) };
     let res = resolveRegion(file, regionIndex, ctx);
     // Chaining: send the named requests this one refers to first (bounded, no cycles).
     for (let round = 0; res.needs.length && round < MAX_CHAIN_DEPTH; round++) {
@@ -277,7 +293,28 @@ export class RunService implements vscode.Disposable {
       ctx.named.set(req.name, named);
       this.deps.namedResponse(doc.uri.toString(), req.name, named);
     }
-    return sent;
+    const after = ex.response && !ex.error ? await scripts.afterResponse(file.regions[regionIndex], { exchange: ex, connection: ex.connectionId ? session.recorder.connection(ex.connectionId) : undefined, body: sent.body?.toString('utf8') }, requestVars) : undefined;
+    const checks = this.logChecks(vscode.workspace.asRelativePath(doc.uri), pre, after);
+    return checks.length ? { ...sent, checks } : sent;
+  }
+
+  /** Script logs and test outcomes go to the log; failures also to a notification. */
+  private logChecks(shown: string, ...parts: Array<RegionChecks | undefined>): CheckResult[] {
+    const checks = parts.flatMap((p) => p?.checks ?? []);
+    for (const l of parts.flatMap((p) => p?.logs ?? [])) this.deps.log.info(`[script] ${l}`);
+    for (const c of checks) {
+      if (c.passed) this.deps.log.info(`✓ ${c.name} (${shown}:${c.source.line})`);
+      else if (c.error) this.deps.log.warn(`✗ ${c.name}: ${formatError(c.error)}`);
+    }
+    const untrusted = checks.filter((c) => c.error?.code === 'WL_SCRIPTS_UNTRUSTED');
+    if (untrusted.length) void this.deps.notify('warning', `Wirelane: ${untrusted.length} script(s) and \`?? js\` line(s) were not run: this workspace is not trusted.`);
+    const failed = checks.filter((c) => !c.passed && c.error?.code !== 'WL_SCRIPTS_UNTRUSTED');
+    if (failed.length) {
+      void this.deps.notify('warning', `Wirelane: ${failed.length} of ${checks.length} test(s) failed. First: ${failed[0].error ? formatError(failed[0].error) : failed[0].name}`, 'Show Log').then((a) => {
+        if (a === 'Show Log') this.deps.log.show(true);
+      });
+    }
+    return checks;
   }
 
   /** Send All in File: one run through runFile (the same code as `wirelane run`). */
@@ -309,6 +346,8 @@ export class RunService implements vscode.Disposable {
         workspaceRoot: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath,
         processEnv: vscode.workspace.isTrusted ? process.env : {},
         extraEnv: s.restClientEnv,
+        allowScripts: vscode.workspace.isTrusted,
+        globals: this.globals,
         onEvent: (e) => {
           if (e.type === 'resolved') this.deps.recording.addSecrets(e.request.secrets);
         },
@@ -319,6 +358,7 @@ export class RunService implements vscode.Disposable {
     );
     if (!result) return undefined;
     this.lastRun = result;
+    this.logChecks(vscode.workspace.asRelativePath(doc.uri), ...result.results.map((r) => ({ checks: r.checks ?? [], logs: r.logs ?? [] })));
     for (const r of result.results) {
       if (r.name && r.exchange?.response && !r.error) {
         this.deps.namedResponse(doc.uri.toString(), r.name, {
@@ -333,6 +373,39 @@ export class RunService implements vscode.Disposable {
     if (errors.length) this.reportError(errors[0], `${summary}; ${errors.length} failed. First: `);
     else void this.deps.notify('info', `Wirelane: ${summary}.`);
     return result;
+  }
+
+  /**
+   * The Testing view's run of one file: every request in order, scripts only in a trusted
+   * workspace (asked once per run when untrusted, as for Send All). Undefined when not confirmed.
+   */
+  async runForTests(uri: vscode.Uri, text: string, signal: AbortSignal, confirmed: boolean): Promise<FileRunResult | undefined> {
+    if (!confirmed && !(await this.confirmUntrusted(`Run the tests of ${vscode.workspace.asRelativePath(uri)} (their requests are sent)`))) return undefined;
+    const s = this.deps.settings();
+    const badProxy = this.checkProxy(s);
+    if (badProxy) throw badProxy;
+    const recorder = new RunRecorder({ mode: s.mode, environment: s.environment, file: vscode.workspace.asRelativePath(uri), label: 'tests' });
+    this.deps.recording.attach(recorder);
+    return runFile({
+      file: uri.fsPath,
+      text,
+      envName: s.environment,
+      mode: s.mode,
+      insecure: !s.verifyTls,
+      proxy: s.proxy,
+      timeoutMs: s.timeoutMs,
+      bodyLimitBytes: s.bodyLimitBytes,
+      signal,
+      recorder,
+      workspaceRoot: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath,
+      processEnv: vscode.workspace.isTrusted ? process.env : {},
+      extraEnv: s.restClientEnv,
+      allowScripts: vscode.workspace.isTrusted,
+      globals: this.globals,
+      onEvent: (e) => {
+        if (e.type === 'resolved') this.deps.recording.addSecrets(e.request.secrets);
+      },
+    });
   }
 
   /** Compare Modes: the same file in each mode, drawn side by side in the timeline. */
@@ -353,7 +426,7 @@ export class RunService implements vscode.Disposable {
         this.deps.recording.attach(recorders[i]);
         try {
           results.push(
-            await runFile({ file: doc.uri.fsPath, text: doc.getText(), envName: s.environment, mode: s.compareModes[i], insecure: !s.verifyTls, proxy: s.proxy, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, signal, recorder: recorders[i], processEnv: vscode.workspace.isTrusted ? process.env : {}, extraEnv: s.restClientEnv }),
+            await runFile({ file: doc.uri.fsPath, text: doc.getText(), envName: s.environment, mode: s.compareModes[i], insecure: !s.verifyTls, proxy: s.proxy, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, signal, recorder: recorders[i], processEnv: vscode.workspace.isTrusted ? process.env : {}, extraEnv: s.restClientEnv, allowScripts: vscode.workspace.isTrusted }),
           );
         } catch (err) {
           this.failed(err, doc);
