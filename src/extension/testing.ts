@@ -22,8 +22,12 @@ interface ItemData {
   regionIndex?: number;
 }
 
+export type Outcome = { state: 'passed' | 'failed' | 'errored' | 'skipped'; message?: string; location?: vscode.Location };
+
 export class HttpTestController implements vscode.Disposable {
   readonly controller: vscode.TestController;
+  /** The last outcome of every item by id, as reported to VS Code (what the integration suite reads). */
+  readonly outcomes = new Map<string, Outcome>();
   private readonly data = new WeakMap<vscode.TestItem, ItemData>();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -130,11 +134,11 @@ export class HttpTestController implements vscode.Disposable {
           result = await this.runs.runForTests(uri, text, controller.signal, confirmed || vscode.workspace.isTrusted);
         } catch (err) {
           const info = err && typeof err === 'object' && 'code' in err ? (err as ErrorInfo) : { code: 'WL_INTERNAL', message: String(err) };
-          for (const it of items) run.errored(it, new vscode.TestMessage(formatError(info)));
+          for (const it of items) this.mark(run, it, 'errored', new vscode.TestMessage(formatError(info)));
           continue;
         }
         if (!result) {
-          for (const it of items) run.skipped(it);
+          for (const it of items) this.mark(run, it, 'skipped');
           continue;
         }
         confirmed = true;
@@ -165,8 +169,8 @@ export class HttpTestController implements vscode.Disposable {
       if (!r || notSent) {
         const msg = new vscode.TestMessage(notSent ? formatError(notSent) : 'not sent');
         msg.location = this.locate(uri, shownFile, notSent?.source, line);
-        run.errored(item, msg, duration);
-        item.children.forEach((c) => run.skipped(c));
+        this.mark(run, item, 'errored', msg, duration);
+        item.children.forEach((c) => this.mark(run, c, 'skipped'));
         continue;
       }
       for (const l of r.logs ?? []) run.appendOutput(`${l}\r\n`, new vscode.Location(uri, new vscode.Position(line, 0)), item);
@@ -182,26 +186,35 @@ export class HttpTestController implements vscode.Disposable {
         }
         child.range = new vscode.Range(c.source.line - 1, 0, c.source.line - 1, 0);
         seen.add(childId);
-        if (c.passed) run.passed(child);
+        if (c.passed) this.mark(run, child, 'passed');
         else if (c.error?.code === 'WL_SCRIPTS_UNTRUSTED') {
-          run.skipped(child);
+          this.mark(run, child, 'skipped');
           run.appendOutput(`${c.name}: not run, this workspace is not trusted\r\n`, undefined, child);
         } else {
           failed++;
           const msg = new vscode.TestMessage(c.error ? `${c.error.code}: ${c.error.message}` : 'failed');
           msg.location = this.locate(uri, shownFile, c.error?.source ?? c.source, line);
-          run.failed(child, msg);
+          this.mark(run, child, 'failed', msg);
         }
       }
       item.children.forEach((c) => {
-        if (!seen.has(c.id)) run.skipped(c);
+        if (!seen.has(c.id)) this.mark(run, c, 'skipped');
       });
       if (failed) {
         const msg = new vscode.TestMessage(`${failed} of ${r.checks?.length ?? 0} check(s) failed`);
         msg.location = new vscode.Location(uri, new vscode.Position(line, 0));
-        run.failed(item, msg, duration);
-      } else run.passed(item, duration);
+        this.mark(run, item, 'failed', msg, duration);
+      } else this.mark(run, item, 'passed', undefined, duration);
     }
+  }
+
+  /** Reports to VS Code and remembers it. */
+  private mark(run: vscode.TestRun, item: vscode.TestItem, state: Outcome['state'], message?: vscode.TestMessage, duration?: number): void {
+    this.outcomes.set(item.id, { state, message: message ? String(message.message) : undefined, location: message?.location });
+    if (state === 'passed') run.passed(item, duration);
+    else if (state === 'skipped') run.skipped(item);
+    else if (state === 'failed') run.failed(item, message ?? new vscode.TestMessage('failed'), duration);
+    else run.errored(item, message ?? new vscode.TestMessage('error'), duration);
   }
 
   dispose(): void {
