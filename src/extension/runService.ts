@@ -257,45 +257,49 @@ export class RunService implements vscode.Disposable {
       allowScripts: vscode.workspace.isTrusted,
       envGet: environmentGetter(this.resolveContext(doc, this.deps.settings())),
     });
-    const requestVars = new Map<string, string>();
-    const pre = await scripts.preRequest(file.regions[regionIndex], requestVars);
-    const ctx: ResolveContext = { ...this.resolveContext(doc, this.deps.settings()), scriptVariable: (n) => requestVars.get(n) ?? this.globals.get(n) };
-    let res = resolveRegion(file, regionIndex, ctx);
-    // Chaining: send the named requests this one refers to first (bounded, no cycles).
-    for (let round = 0; res.needs.length && round < MAX_CHAIN_DEPTH; round++) {
-      for (const need of res.needs) {
-        if (ctx.named.has(need)) continue;
-        const j = file.regions.findIndex((r) => r.request && (r.name === need || (!r.name && r.title === need)));
-        if (j < 0 || j === regionIndex || chain.includes(j) || chain.length >= MAX_CHAIN_DEPTH) {
-          const err = { code: 'WL_VAR_UNRESOLVED', message: j < 0 ? `no request named '${need}' to send first` : `'${need}' depends on this request (a cycle)`, phase: 'resolve' as const };
-          return { error: err };
+    try {
+      const requestVars = new Map<string, string>();
+      const pre = await scripts.preRequest(file.regions[regionIndex], requestVars);
+      const ctx: ResolveContext = { ...this.resolveContext(doc, this.deps.settings()), scriptVariable: (n) => requestVars.get(n) ?? this.globals.get(n) };
+      let res = resolveRegion(file, regionIndex, ctx);
+      // Chaining: send the named requests this one refers to first (bounded, no cycles).
+      for (let round = 0; res.needs.length && round < MAX_CHAIN_DEPTH; round++) {
+        for (const need of res.needs) {
+          if (ctx.named.has(need)) continue;
+          const j = file.regions.findIndex((r) => r.request && (r.name === need || (!r.name && r.title === need)));
+          if (j < 0 || j === regionIndex || chain.includes(j) || chain.length >= MAX_CHAIN_DEPTH) {
+            const err = { code: 'WL_VAR_UNRESOLVED', message: j < 0 ? `no request named '${need}' to send first` : `'${need}' depends on this request (a cycle)`, phase: 'resolve' as const };
+            return { error: err };
+          }
+          const first = await this.sendRegion(doc, file, j, session, signal, [...chain, regionIndex]);
+          if (first.error && !first.exchange) return first;
         }
-        const first = await this.sendRegion(doc, file, j, session, signal, [...chain, regionIndex]);
-        if (first.error && !first.exchange) return first;
+        res = resolveRegion(file, regionIndex, ctx);
+        if (res.needs.some((n) => !ctx.named.has(n))) break;
       }
-      res = resolveRegion(file, regionIndex, ctx);
-      if (res.needs.some((n) => !ctx.named.has(n))) break;
+      const req = res.request;
+      if (!req) {
+        const d = res.diagnostics.find((x) => x.severity === 'error') ?? res.diagnostics[0];
+        return { error: { code: d?.code ?? 'WL_RESOLVE', message: d?.message ?? 'could not be resolved', phase: 'resolve', source: { file: doc.uri.fsPath, line: (d?.range.start.line ?? 0) + 1 } } };
+      }
+      if (directive) req.connection = directive;
+      this.deps.recording.addSecrets(req.secrets);
+      const sent = await session.engine.send(req, { signal });
+      const ex = sent.exchange;
+      if (req.name && ex.response && !ex.error) {
+        const named: NamedExchange = {
+          request: { url: ex.request.url, method: req.method, headers: ex.request.headers, body: req.body?.kind === 'bytes' ? Buffer.from(req.body.data).toString('utf8') : undefined },
+          response: { status: ex.response.status, headers: ex.response.headers, body: sent.body?.toString('utf8') ?? ex.response.body?.text },
+        };
+        ctx.named.set(req.name, named);
+        this.deps.namedResponse(doc.uri.toString(), req.name, named);
+      }
+      const after = ex.response && !ex.error ? await scripts.afterResponse(file.regions[regionIndex], { exchange: ex, connection: ex.connectionId ? session.recorder.connection(ex.connectionId) : undefined, body: sent.body?.toString('utf8') }, requestVars) : undefined;
+      const checks = this.logChecks(vscode.workspace.asRelativePath(doc.uri), pre, after);
+      return checks.length ? { ...sent, checks } : sent;
+    } finally {
+      scripts.dispose();
     }
-    const req = res.request;
-    if (!req) {
-      const d = res.diagnostics.find((x) => x.severity === 'error') ?? res.diagnostics[0];
-      return { error: { code: d?.code ?? 'WL_RESOLVE', message: d?.message ?? 'could not be resolved', phase: 'resolve', source: { file: doc.uri.fsPath, line: (d?.range.start.line ?? 0) + 1 } } };
-    }
-    if (directive) req.connection = directive;
-    this.deps.recording.addSecrets(req.secrets);
-    const sent = await session.engine.send(req, { signal });
-    const ex = sent.exchange;
-    if (req.name && ex.response && !ex.error) {
-      const named: NamedExchange = {
-        request: { url: ex.request.url, method: req.method, headers: ex.request.headers, body: req.body?.kind === 'bytes' ? Buffer.from(req.body.data).toString('utf8') : undefined },
-        response: { status: ex.response.status, headers: ex.response.headers, body: sent.body?.toString('utf8') ?? ex.response.body?.text },
-      };
-      ctx.named.set(req.name, named);
-      this.deps.namedResponse(doc.uri.toString(), req.name, named);
-    }
-    const after = ex.response && !ex.error ? await scripts.afterResponse(file.regions[regionIndex], { exchange: ex, connection: ex.connectionId ? session.recorder.connection(ex.connectionId) : undefined, body: sent.body?.toString('utf8') }, requestVars) : undefined;
-    const checks = this.logChecks(vscode.workspace.asRelativePath(doc.uri), pre, after);
-    return checks.length ? { ...sent, checks } : sent;
   }
 
   /** Script logs and test outcomes go to the log; failures also to a notification. */

@@ -406,6 +406,7 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
   } finally {
     if (runTimer) clearTimeout(runTimer);
     opts.signal?.removeEventListener('abort', onAbort);
+    scriptHost.dispose();
     await engine.close().catch(() => undefined);
   }
   const run = opts.finish === false ? recorder.run : recorder.finish();

@@ -183,7 +183,7 @@ GET {{host}}/two
   }
 });
 
-test('the sandbox has no require, process, fetch or timers; a script that never ends times out and the next request still runs', async () => {
+test('the sandbox has no require, process, fetch or timers; a script that never ends times out and the next request and script still run', async () => {
   const api = await apiServer();
   try {
     const r = await runText(
@@ -202,15 +202,27 @@ while (true) {}
 ### after
 GET {{host}}/after
 
+> {%
+const mine = 1;
+globalThis.client = null;
+%}
 ?? status == 200
+
+### isolated
+GET {{host}}/isolated
+
+> {% client.test("fresh scope and API", () => client.assert(typeof mine === 'undefined' && typeof client.global.set === 'function')); %}
 `,
       api.host,
       { timeoutMs: 200 },
     );
     assert.deepEqual(r.results[0].logs, ['undefined undefined undefined undefined undefined']);
     assert.equal(r.results[1].checks?.[0].error?.code, 'WL_SCRIPT_TIMEOUT');
-    assert.deepEqual(api.seen.map((s) => s.url), ['/probe', '/forever', '/after']);
-    assert.equal(r.results[2].checks?.[0].passed, true);
+    assert.deepEqual(api.seen.map((s) => s.url), ['/probe', '/forever', '/after', '/isolated']);
+    assert.equal(r.results[2].checks?.[0].passed, true, JSON.stringify(r.results[2].checks));
+    // After a timeout the next scripts run in a new context; one script's declarations and
+    // overwrites do not reach the next.
+    assert.deepEqual(r.results[3].checks?.map((c) => [c.name, c.passed, c.error?.message]), [['fresh scope and API', true, undefined]]);
   } finally {
     await api.close();
   }

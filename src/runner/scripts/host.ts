@@ -13,7 +13,7 @@ import type { Connection, Exchange } from '../../core/timeline/model';
 import { evaluateAssertion, type AssertionFacts } from '../assertions';
 import { loadEnvironments, lookupEnv, SHARED_ENV, type LoadedEnvironments } from '../../core/variables/environments';
 import type { ResolveContext } from '../../core/variables/index';
-import { lineFromStack, runInSandbox, type ScriptLimits } from './sandbox';
+import { lineFromStack, Sandbox, type ScriptLimits } from './sandbox';
 
 /** One test outcome: a `client.test`, a `??` line, a failed `client.assert`, or a script that failed. */
 export interface CheckResult {
@@ -104,7 +104,16 @@ export function environmentGetter(ctx: ResolveContext): (name: string) => string
 }
 
 export class ScriptHost {
-  constructor(private readonly opts: ScriptHostOptions) {}
+  /** One sandbox for the scripts of this host (a run, or one editor send); created on the first script. */
+  private readonly sandbox: Sandbox;
+
+  constructor(private readonly opts: ScriptHostOptions) {
+    this.sandbox = new Sandbox(opts.limits);
+  }
+
+  dispose(): void {
+    this.sandbox.dispose();
+  }
 
   /** Does this region have anything to run or check? */
   static hasChecks(region: Region): boolean {
@@ -162,11 +171,11 @@ export class ScriptHost {
   private async evalJs(expr: string, line: number, context: unknown): Promise<{ value?: Json; error?: ErrorInfo }> {
     let value: Json;
     const where = { file: this.opts.shownFile, line };
-    const outcome = await runInSandbox({ code: `__wirelaneResult((${expr}));`, ...where }, (op, args) => {
+    const outcome = await this.sandbox.run({ code: `__wirelaneResult((${expr}));`, ...where }, (op, args) => {
       if (op !== 'result') return this.answer(op, args, context, new Map(), { checks: [], logs: [] }, where);
       value = args[0];
       return undefined;
-    }, this.opts.limits);
+    });
     return outcome.error ? { error: outcome.error } : { value };
   }
 
@@ -194,7 +203,7 @@ export class ScriptHost {
       out.checks.push({ name: 'script', kind: 'script', passed: false, source: scriptSource, error: untrusted(scriptSource) });
       return;
     }
-    const outcome = await runInSandbox(src, (op, args) => this.answer(op, args, context, requestVars, out, scriptSource), this.opts.limits);
+    const outcome = await this.sandbox.run(src, (op, args) => this.answer(op, args, context, requestVars, out, scriptSource));
     if (outcome.error) {
       const source = outcome.error.source ?? scriptSource;
       out.checks.push({ name: outcome.assertion ? outcome.error.message : 'script', kind: outcome.assertion ? 'test' : 'script', passed: false, source, error: outcome.error });

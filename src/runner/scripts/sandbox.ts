@@ -10,7 +10,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { QuickJSWASMModule, QuickJSContext, QuickJSHandle } from 'quickjs-emscripten-core';
+import type { QuickJSWASMModule, QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import type { ErrorInfo } from '../../core/errors';
 import { ERROR_HINTS } from '../../core/errors';
 
@@ -74,39 +74,19 @@ const DEFAULT_TIMEOUT_MS = 2000;
 const DEFAULT_MEMORY = 32 * 1024 * 1024;
 const EXIT_MARK = '__wirelaneExit';
 
-/** The JetBrains HTTP Client API, written in the sandbox's own JavaScript over `__wl`. */
+/**
+ * The JetBrains HTTP Client API, written in the sandbox's own JavaScript over `__wl`. Evaluated
+ * once per context; `__wirelaneBegin()` (first thing of every script) re-reads the request and
+ * response from the host and puts fresh API objects in place, so a script that overwrote
+ * `client` or `response` does not affect the next one.
+ */
 export const PRELUDE = `(function () {
   const host = globalThis.__wl;
   delete globalThis.__wl;
   const call = (op, ...args) => { const r = host(op, JSON.stringify(args)); return r === undefined ? undefined : JSON.parse(r); };
-  const ctx = call('context');
   const text = (v) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   const show = (v) => (typeof v === 'string' ? v : v instanceof Error ? String(v) : JSON.stringify(v) ?? String(v));
   const EXIT = { ${EXIT_MARK}: true };
-  const client = {
-    global: {
-      set(name, value) { call('global.set', String(name), text(value)); },
-      get(name) { const v = call('global.get', String(name)); return v === undefined ? null : v; },
-      isEmpty() { return call('global.isEmpty'); },
-      clear(name) { call('global.clear', String(name)); },
-      clearAll() { call('global.clearAll'); },
-    },
-    test(name, fn) {
-      const at = String(new Error().stack || '');
-      try {
-        fn();
-        call('test', String(name), true, '', '', at);
-      } catch (e) {
-        if (e === EXIT) { call('test', String(name), true, '', '', at); throw e; }
-        call('test', String(name), false, e instanceof Error ? e.message : show(e), e instanceof Error ? String(e.stack || '') : '', at);
-      }
-    },
-    assert(condition, message) {
-      if (!condition) { const e = new Error(message === undefined ? 'assertion failed' : String(message)); e.name = 'AssertionError'; throw e; }
-    },
-    log(...args) { call('log', args.map(show).join(' ')); },
-    exit() { throw EXIT; },
-  };
   const headerApi = (list) => ({
     valueOf(name) { const n = String(name).toLowerCase(); const h = list.find((x) => x[0].toLowerCase() === n); return h ? h[1] : null; },
     valuesOf(name) { const n = String(name).toLowerCase(); return list.filter((x) => x[0].toLowerCase() === n).map((x) => x[1]); },
@@ -130,31 +110,57 @@ export const PRELUDE = `(function () {
     withHexSecret(s) { return builder(alg, ['hex', String(s)]); },
     withBase64Secret(s) { return builder(alg, ['base64', String(s)]); },
   });
-  const ALGS = ['md5', 'sha1', 'sha256', 'sha384', 'sha512'];
-  const cryptoApi = { hmac: {} };
-  for (const a of ALGS) { cryptoApi[a] = () => builder(a); cryptoApi.hmac[a] = () => hmac(a); }
-  const rq = ctx.request || {};
-  const request = {
-    method: rq.method, url: rq.url, body: rq.body,
-    headers: headerApi(rq.headers || []),
-    variables: {
-      set(name, value) { call('var.set', String(name), text(value)); },
-      get(name) { const v = call('var.get', String(name)); return v === undefined ? null : v; },
-    },
-    environment: { get(name) { const v = call('env.get', String(name)); return v === undefined ? null : v; } },
+  const makeCrypto = () => {
+    const c = { hmac: {} };
+    for (const a of ['md5', 'sha1', 'sha256', 'sha384', 'sha512']) { c[a] = () => builder(a); c.hmac[a] = () => hmac(a); }
+    return c;
   };
-  globalThis.client = client;
-  globalThis.__wirelaneResult = (v) => { call('result', v === undefined ? null : v); };
-  globalThis.request = request;
-  globalThis.crypto = cryptoApi;
-  globalThis.console = { log: client.log, info: client.log, warn: client.log, error: client.log, debug: client.log };
-  if (ctx.response) {
-    const r = ctx.response;
-    globalThis.response = {
-      status: r.status, body: r.body, parsedBody: r.body, headers: headerApi(r.headers),
-      contentType: { mimeType: r.mimeType, charset: r.charset },
+  const makeClient = () => ({
+    global: {
+      set(name, value) { call('global.set', String(name), text(value)); },
+      get(name) { const v = call('global.get', String(name)); return v === undefined ? null : v; },
+      isEmpty() { return call('global.isEmpty'); },
+      clear(name) { call('global.clear', String(name)); },
+      clearAll() { call('global.clearAll'); },
+    },
+    test(name, fn) {
+      const at = String(new Error().stack || '');
+      try {
+        fn();
+        call('test', String(name), true, '', '', at);
+      } catch (e) {
+        if (e === EXIT) { call('test', String(name), true, '', '', at); throw e; }
+        call('test', String(name), false, e instanceof Error ? e.message : show(e), e instanceof Error ? String(e.stack || '') : '', at);
+      }
+    },
+    assert(condition, message) {
+      if (!condition) { const e = new Error(message === undefined ? 'assertion failed' : String(message)); e.name = 'AssertionError'; throw e; }
+    },
+    log(...args) { call('log', args.map(show).join(' ')); },
+    exit() { throw EXIT; },
+  });
+  globalThis.__wirelaneBegin = () => {
+    const ctx = call('context');
+    const rq = ctx.request || {};
+    const client = makeClient();
+    globalThis.client = client;
+    globalThis.crypto = makeCrypto();
+    globalThis.console = { log: client.log, info: client.log, warn: client.log, error: client.log, debug: client.log };
+    globalThis.request = {
+      method: rq.method, url: rq.url, body: rq.body,
+      headers: headerApi(rq.headers || []),
+      variables: {
+        set(name, value) { call('var.set', String(name), text(value)); },
+        get(name) { const v = call('var.get', String(name)); return v === undefined ? null : v; },
+      },
+      environment: { get(name) { const v = call('env.get', String(name)); return v === undefined ? null : v; } },
     };
-  }
+    const r = ctx.response;
+    globalThis.response = r
+      ? { status: r.status, body: r.body, parsedBody: r.body, headers: headerApi(r.headers), contentType: { mimeType: r.mimeType, charset: r.charset } }
+      : undefined;
+  };
+  globalThis.__wirelaneResult = (v) => { call('result', v === undefined ? null : v); };
 })();`;
 
 /** `at f (file:12:5)` → 12: the first frame in the script's own file. */
@@ -176,66 +182,91 @@ function toJs(vm: QuickJSContext, value: unknown): QuickJSHandle {
 }
 
 /**
- * Runs one script in a fresh runtime. `host` answers the prelude's calls (`context`, `test`,
- * `log`, `global.set`, …). Never throws for what the script does: errors come back as values.
+ * One QuickJS runtime and context for the scripts of one run (creating a context costs about a
+ * millisecond; a run may have hundreds of handlers). Each script runs in a function scope of its
+ * own, with fresh API objects and its own deadline; after a timeout or running out of memory the
+ * context is thrown away and the next script gets a new one.
  */
-export async function runInSandbox(src: ScriptSource, host: HostCall, limits: ScriptLimits = {}): Promise<ScriptOutcome> {
-  const quickjs = await loadQuickJs();
-  const timeoutMs = limits.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const rt = quickjs.newRuntime();
-  rt.setMemoryLimit(limits.memoryBytes ?? DEFAULT_MEMORY);
-  rt.setMaxStackSize(1024 * 1024);
-  let timedOut = false;
-  const deadline = Date.now() + timeoutMs;
-  rt.setInterruptHandler(() => {
-    if (Date.now() > deadline) timedOut = true;
-    return timedOut;
-  });
-  const vm = rt.newContext();
-  const where = { file: src.file, line: src.line };
-  try {
+export class Sandbox {
+  private rt: QuickJSRuntime | undefined;
+  private vm: QuickJSContext | undefined;
+  private host: HostCall = () => undefined;
+  private deadline = 0;
+  private timedOut = false;
+
+  constructor(private readonly limits: ScriptLimits = {}) {}
+
+  private open(quickjs: QuickJSWASMModule): QuickJSContext | ErrorInfo {
+    const rt = (this.rt = quickjs.newRuntime());
+    rt.setMemoryLimit(this.limits.memoryBytes ?? DEFAULT_MEMORY);
+    rt.setMaxStackSize(1024 * 1024);
+    rt.setInterruptHandler(() => {
+      if (Date.now() > this.deadline) this.timedOut = true;
+      return this.timedOut;
+    });
+    const vm = (this.vm = rt.newContext());
     const fn = vm.newFunction('__wl', (opH, argsH) => {
       const op = vm.getString(opH);
       const args = JSON.parse(vm.getString(argsH)) as unknown[];
-      return toJs(vm, host(op, args));
+      return toJs(vm, this.host(op, args));
     });
     vm.setProp(vm.global, '__wl', fn);
     fn.dispose();
+    this.timedOut = false;
+    this.deadline = Date.now() + DEFAULT_TIMEOUT_MS;
     const prelude = vm.evalCode(PRELUDE, 'wirelane:prelude');
     if (prelude.error) {
       const d = vm.dump(prelude.error) as Dumped;
       prelude.error.dispose();
-      return { error: { code: 'WL_INTERNAL', message: `script prelude failed: ${d?.message ?? String(d)}`, phase: 'script', source: where } };
+      this.dispose();
+      return { code: 'WL_INTERNAL', message: `script prelude failed: ${d?.message ?? String(d)}`, phase: 'script' };
     }
     prelude.value.dispose();
-    // Leading line breaks make the engine's line numbers those of the file.
-    const result = vm.evalCode('\n'.repeat(Math.max(0, src.line - 1)) + src.code, src.file);
-    if (!result.error) {
-      result.value.dispose();
-      const jobs = rt.executePendingJobs();
-      if (!jobs.error) return {};
-      return fail(vm.dump(jobs.error) as Dumped, jobs.error);
-    }
-    return fail(vm.dump(result.error) as Dumped, result.error);
-  } finally {
+    return vm;
+  }
+
+  /**
+   * Runs one script. `host` answers the prelude's calls (`context`, `test`, `log`,
+   * `global.set`, …). Never throws for what the script does: errors come back as values.
+   */
+  async run(src: ScriptSource, host: HostCall): Promise<ScriptOutcome> {
+    const quickjs = await loadQuickJs();
+    const where = { file: src.file, line: src.line };
+    const vm = this.vm ?? this.open(quickjs);
+    if (!('evalCode' in vm)) return { error: { ...vm, source: where } };
+    const timeoutMs = this.limits.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.host = host;
+    this.timedOut = false;
+    this.deadline = Date.now() + timeoutMs;
     try {
-      vm.dispose();
-      rt.dispose();
-    } catch {
-      // A runtime that ran out of memory may not free cleanly: start from a new module next time.
-      loading = undefined;
+      // Leading line breaks make the engine's line numbers those of the file; the wrapper sits on
+      // the script's first line so that it shifts none of them.
+      const code = `${'\n'.repeat(Math.max(0, src.line - 1))}__wirelaneBegin();(function () {${src.code}\n})();`;
+      const result = vm.evalCode(code, src.file);
+      if (!result.error) {
+        result.value.dispose();
+        const jobs = this.rt!.executePendingJobs();
+        if (!jobs.error) return {};
+        return this.fail(vm.dump(jobs.error) as Dumped, jobs.error, src, timeoutMs);
+      }
+      return this.fail(vm.dump(result.error) as Dumped, result.error, src, timeoutMs);
+    } finally {
+      this.host = () => undefined;
     }
   }
 
-  function fail(d: Dumped, handle: QuickJSHandle): ScriptOutcome {
+  private fail(d: Dumped, handle: QuickJSHandle, src: ScriptSource, timeoutMs: number): ScriptOutcome {
     handle.dispose();
+    const where = { file: src.file, line: src.line };
     if (d && typeof d === 'object' && d[EXIT_MARK]) return {};
-    if (timedOut) {
+    if (this.timedOut) {
+      this.dispose();
       return { error: { code: 'WL_SCRIPT_TIMEOUT', message: `the script ran longer than ${timeoutMs} ms and was stopped`, phase: 'script', hint: ERROR_HINTS.WL_SCRIPT_TIMEOUT, source: where } };
     }
     // QuickJS has no error code for this; its message is the only signal it gives.
     if (d === null || (d && typeof d === 'object' && d.name === 'InternalError' && /out of memory/i.test(d.message ?? ''))) {
-      return { error: { code: 'WL_SCRIPT_MEMORY', message: `the script used more than ${Math.round((limits.memoryBytes ?? DEFAULT_MEMORY) / 1048576)} MiB and was stopped`, phase: 'script', hint: ERROR_HINTS.WL_SCRIPT_MEMORY, source: where } };
+      this.dispose();
+      return { error: { code: 'WL_SCRIPT_MEMORY', message: `the script used more than ${Math.round((this.limits.memoryBytes ?? DEFAULT_MEMORY) / 1048576)} MiB and was stopped`, phase: 'script', hint: ERROR_HINTS.WL_SCRIPT_MEMORY, source: where } };
     }
     const isObj = d && typeof d === 'object';
     const message = isObj ? `${d.name ?? 'Error'}: ${d.message ?? JSON.stringify(d)}` : `uncaught ${JSON.stringify(d)}`;
@@ -245,5 +276,27 @@ export async function runInSandbox(src: ScriptSource, host: HostCall, limits: Sc
       return { assertion: true, error: { code: 'WL_ASSERTION_FAILED', message: d.message ?? 'assertion failed', phase: 'script', hint: ERROR_HINTS.WL_ASSERTION_FAILED, source } };
     }
     return { error: { code: 'WL_SCRIPT_ERROR', message, phase: 'script', hint: ERROR_HINTS.WL_SCRIPT_ERROR, source } };
+  }
+
+  dispose(): void {
+    try {
+      this.vm?.dispose();
+      this.rt?.dispose();
+    } catch {
+      // A runtime that ran out of memory may not free cleanly: start from a new module next time.
+      loading = undefined;
+    }
+    this.vm = undefined;
+    this.rt = undefined;
+  }
+}
+
+/** One script in a sandbox of its own. */
+export async function runInSandbox(src: ScriptSource, host: HostCall, limits: ScriptLimits = {}): Promise<ScriptOutcome> {
+  const sandbox = new Sandbox(limits);
+  try {
+    return await sandbox.run(src, host);
+  } finally {
+    sandbox.dispose();
   }
 }
