@@ -16,7 +16,7 @@ import type { ResolvedRequest } from '../core/request';
 import type { ConnectionMode, Exchange } from '../core/timeline/model';
 import { RunRecorder } from '../core/timeline/recorder';
 import { resolveRegion, type NamedExchange, type ResolveContext } from '../core/variables/index';
-import { runFile, type FileRunResult } from '../runner/fileRunner';
+import { runFile, type FileRunOptions, type FileRunResult } from '../runner/fileRunner';
 import { HttpEngine, type SendResult } from '../runner/http/engine';
 import { parseProxy } from '../runner/http/proxy';
 import { openWebSocket, type WsSessionHandle } from '../runner/ws/session';
@@ -336,26 +336,7 @@ export class RunService implements vscode.Disposable {
     this.deps.timeline.show();
     this.deps.recording.attach(recorder);
     const result = await this.track(`Wirelane: sending ${vscode.workspace.asRelativePath(doc.uri)}`, (signal) =>
-      runFile({
-        file: doc.uri.fsPath,
-        text: doc.getText(),
-        envName: s.environment,
-        mode: m,
-        insecure: !s.verifyTls,
-        proxy: s.proxy,
-        timeoutMs: s.timeoutMs,
-        bodyLimitBytes: s.bodyLimitBytes,
-        signal,
-        recorder,
-        workspaceRoot: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath,
-        processEnv: vscode.workspace.isTrusted ? process.env : {},
-        extraEnv: s.restClientEnv,
-        allowScripts: vscode.workspace.isTrusted,
-        globals: this.globals,
-        onEvent: (e) => {
-          if (e.type === 'resolved') this.deps.recording.addSecrets(e.request.secrets);
-        },
-      }).catch((err) => {
+      runFile(this.fileRunOptions(doc.uri, doc.getText(), s, m, signal, recorder)).catch((err) => {
         this.failed(err, doc);
         return undefined;
       }),
@@ -390,11 +371,16 @@ export class RunService implements vscode.Disposable {
     if (badProxy) throw badProxy;
     const recorder = new RunRecorder({ mode: s.mode, environment: s.environment, file: vscode.workspace.asRelativePath(uri), label: 'tests' });
     this.deps.recording.attach(recorder);
-    return runFile({
+    return runFile(this.fileRunOptions(uri, text, s, s.mode, signal, recorder));
+  }
+
+  /** What Send All and the Testing view pass to runFile: the settings, trust, and the window's globals. */
+  private fileRunOptions(uri: vscode.Uri, text: string, s: WirelaneSettings, mode: ConnectionMode, signal: AbortSignal, recorder: RunRecorder): FileRunOptions {
+    return {
       file: uri.fsPath,
       text,
       envName: s.environment,
-      mode: s.mode,
+      mode,
       insecure: !s.verifyTls,
       proxy: s.proxy,
       timeoutMs: s.timeoutMs,
@@ -402,6 +388,7 @@ export class RunService implements vscode.Disposable {
       signal,
       recorder,
       workspaceRoot: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath,
+      // An untrusted file must not pull the machine's environment variables into requests, nor run scripts.
       processEnv: vscode.workspace.isTrusted ? process.env : {},
       extraEnv: s.restClientEnv,
       allowScripts: vscode.workspace.isTrusted,
@@ -409,7 +396,7 @@ export class RunService implements vscode.Disposable {
       onEvent: (e) => {
         if (e.type === 'resolved') this.deps.recording.addSecrets(e.request.secrets);
       },
-    });
+    };
   }
 
   /** Compare Modes: the same file in each mode, drawn side by side in the timeline. */

@@ -56,7 +56,8 @@ GET {{host}}/item
 ?? status == 404
 `;
 
-test('all passing: exit 0, text lists each test; a failing file: exit 1 with code and line', async () => {
+/** A server and a folder holding ok.http (all pass) and bad.http (two failures), for one test. */
+async function withFiles(use: (f: { ok: string; bad: string; dir: string; host: string; seen: string[] }) => Promise<void>): Promise<void> {
   const api = await server();
   const dir = mkdtempSync(join(tmpdir(), 'wl-clitest-'));
   try {
@@ -64,34 +65,33 @@ test('all passing: exit 0, text lists each test; a failing file: exit 1 with cod
     const bad = join(dir, 'bad.http');
     writeFileSync(ok, PASSING);
     writeFileSync(bad, FAILING);
-    const r = await cli(['test', ok, '--var', `host=${api.url}`]);
-    assert.equal(r.code, 0, r.out + r.err);
-    assert.match(r.out, /✓ id is 7/);
-    assert.match(r.out, /✓ \?\? connection reused/);
-    assert.match(r.out, /3 passed, 0 failed/);
-    assert.deepEqual(api.seen, ['/item', '/item/7']);
-
-    const f = await cli(['test', ok, bad, '--var', `host=${api.url}`]);
-    assert.equal(f.code, 1);
-    assert.match(f.out, /✗ name\n\s+WL_ASSERTION_FAILED .*bad\.http:4 name was a & <b>/);
-    assert.match(f.out, /✗ \?\? status == 404\n\s+WL_ASSERTION_FAILED .*bad\.http:5 expected status == 404, got 200/);
-    assert.match(f.out, /3 passed, 2 failed/);
+    await use({ ok, bad, dir, host: `host=${api.url}`, seen: api.seen });
   } finally {
     await api.close();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
 
-test('--reporter junit writes XML a parser accepts, with a failure per failed test; tap and json agree', async () => {
-  const api = await server();
-  const dir = mkdtempSync(join(tmpdir(), 'wl-clitest-'));
-  try {
-    const ok = join(dir, 'ok.http');
-    const bad = join(dir, 'bad.http');
-    writeFileSync(ok, PASSING);
-    writeFileSync(bad, FAILING);
+test('all passing: exit 0, text lists each test; a failing file: exit 1 with code and line', () =>
+  withFiles(async ({ ok, bad, host, seen }) => {
+    const r = await cli(['test', ok, '--var', host]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /✓ id is 7/);
+    assert.match(r.out, /✓ \?\? connection reused/);
+    assert.match(r.out, /3 passed, 0 failed/);
+    assert.deepEqual(seen, ['/item', '/item/7']);
+
+    const f = await cli(['test', ok, bad, '--var', host]);
+    assert.equal(f.code, 1);
+    assert.match(f.out, /✗ name\n\s+WL_ASSERTION_FAILED .*bad\.http:4 name was a & <b>/);
+    assert.match(f.out, /✗ \?\? status == 404\n\s+WL_ASSERTION_FAILED .*bad\.http:5 expected status == 404, got 200/);
+    assert.match(f.out, /3 passed, 2 failed/);
+  }));
+
+test('--reporter junit writes XML a parser accepts, with a failure per failed test; tap and json agree', () =>
+  withFiles(async ({ ok, bad, dir, host }) => {
     const out = join(dir, 'junit.xml');
-    const r = await cli(['test', ok, bad, '--var', `host=${api.url}`, '--reporter', 'junit', '--output', out]);
+    const r = await cli(['test', ok, bad, '--var', host, '--reporter', 'junit', '--output', out]);
     assert.equal(r.code, 1);
     const errors: string[] = [];
     const doc = new DOMParser({ onError: (level, msg) => void errors.push(`${level}: ${msg}`) }).parseFromString(readFileSync(out, 'utf8'), 'text/xml');
@@ -108,7 +108,7 @@ test('--reporter junit writes XML a parser accepts, with a failure per failed te
     const failedCase = cases.find((c) => c.getElementsByTagName('failure').length > 0);
     assert.equal(failedCase?.getAttribute('line'), '4');
 
-    const tap = await cli(['test', ok, bad, '--var', `host=${api.url}`, '--reporter', 'tap']);
+    const tap = await cli(['test', ok, bad, '--var', host, '--reporter', 'tap']);
     assert.equal(tap.code, 1);
     const lines = tap.out.split('\n');
     assert.equal(lines[0], 'TAP version 13');
@@ -116,16 +116,12 @@ test('--reporter junit writes XML a parser accepts, with a failure per failed te
     assert.equal(lines.filter((l) => /^ok \d+ - /.test(l)).length, 3);
     assert.equal(lines.filter((l) => /^not ok \d+ - /.test(l)).length, 2);
 
-    const json = await cli(['test', ok, '--var', `host=${api.url}`, '--reporter', 'json']);
+    const json = await cli(['test', ok, '--var', host, '--reporter', 'json']);
     const parsed = JSON.parse(json.out);
     assert.equal(json.code, 0);
     assert.deepEqual([parsed.tests, parsed.passed, parsed.failed], [3, 3, 0]);
     assert.deepEqual(parsed.files[0].requests.map((q: { name: string }) => q.name), ['item', 'again']);
-  } finally {
-    await api.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('bad usage is exit 2', async () => {
   assert.equal((await cli(['test'])).code, 2);
@@ -133,20 +129,12 @@ test('bad usage is exit 2', async () => {
   assert.equal((await cli(['test', 'test/fixtures/http/wild.http', '--reporter', 'xml'])).code, 2);
 });
 
-test('the built dist/cli.js runs scripts from its own dist/quickjs.js and .wasm', async () => {
-  const api = await server();
-  const dir = mkdtempSync(join(tmpdir(), 'wl-clitest-'));
-  try {
-    const ok = join(dir, 'ok.http');
-    writeFileSync(ok, PASSING);
+test('the built dist/cli.js runs scripts from its own dist/quickjs.js and .wasm', () =>
+  withFiles(async ({ ok, host, seen }) => {
     const res = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(process.execPath, ['dist/cli.js', 'test', ok, '--var', `host=${api.url}`, '--reporter', 'json'], (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }));
+      execFile(process.execPath, ['dist/cli.js', 'test', ok, '--var', host, '--reporter', 'json'], (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }));
     });
     assert.equal(res.code, 0, res.out);
     assert.equal(JSON.parse(res.out).passed, 3);
-    assert.deepEqual(api.seen, ['/item', '/item/7']);
-  } finally {
-    await api.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    assert.deepEqual(seen, ['/item', '/item/7']);
+  }));
