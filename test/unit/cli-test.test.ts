@@ -138,3 +138,20 @@ test('the built dist/cli.js runs scripts from its own dist/quickjs.js and .wasm'
     assert.equal(JSON.parse(res.out).passed, 3);
     assert.deepEqual(seen, ['/item', '/item/7']);
   }));
+
+test('wirelane run says what scripts logged and which failed (exit 1); check reports nothing for handlers and ?? lines', () =>
+  withFiles(async ({ dir, host, seen }) => {
+    const file = join(dir, 'run.http');
+    writeFileSync(file, `GET {{host}}/a\n\n> {%\nclient.log("id", response.body.id);\nundefined.x;\n%}\n?? status == 200\n\n###\nGET {{host}}/b\n`);
+    const r = await cli(['run', file, '--var', host]);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.out, /log id 7/);
+    assert.match(r.out, /script failed WL_SCRIPT_ERROR .*run\.http:5: TypeError/);
+    assert.match(r.out, /1 of 1 tests passed/);
+    assert.deepEqual(seen, ['/a', '/b'], 'the run went on after the failing script');
+    const checked = join(dir, 'check.http');
+    writeFileSync(checked, readFileSync(file, 'utf8').replace(/\{\{host\}\}/g, 'http://127.0.0.1:1'));
+    const c = await cli(['check', checked]);
+    assert.equal(c.code, 0);
+    assert.doesNotMatch(c.out, /WL_PARSE_NOT_SUPPORTED|WL_ASSERTION/);
+  }));

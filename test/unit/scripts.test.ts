@@ -323,3 +323,16 @@ test('a variable a script sets is no error before the run (editor, check); only 
   const diags = variableDiagnostics(f, { filePath: '/tmp/x.http', readFile: () => undefined, processEnv: {}, named: new Map() });
   assert.deepEqual(diags.map((d) => d.message.split(' ').slice(0, 2).join(' ')), ['variable other']);
 });
+
+test('> missing.js fails with WL_SCRIPT_FILE at its line; the ?? lines of the request are still checked', async () => {
+  const api = await apiServer();
+  try {
+    const r = await runText(`GET {{host}}/x\n\n> ./missing.js\n?? status == 200\n`, api.host);
+    assert.deepEqual(r.results[0].checks?.map((c) => [c.error?.code, c.source.line, c.passed]), [
+      ['WL_SCRIPT_FILE', 3, false],
+      [undefined, 4, true],
+    ]);
+  } finally {
+    await api.close();
+  }
+});
