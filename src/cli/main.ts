@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   compare: () => import('./commands/compare'),
   report: () => import('./commands/report'),
   demo: () => import('./commands/demo'),
+  test: () => import('./commands/test'),
 };
 
 const USAGE = `wirelane — run .http files and see the TCP connections they rode on
@@ -18,6 +19,7 @@ Usage:
   wirelane check FILE… [--json]
   wirelane run FILE [--env NAME] [--name NAME]… [--mode MODE] [--insecure] [--proxy URL] [--network PRESET] [--rtt MS] [--down KBPS] [--up KBPS] [--timeout MS] [--har PATH] [--html PATH] [--json]
   wirelane compare FILE [--modes close,keep-alive,pipeline:4,h2] [--proxy URL] [--network PRESET] [--rtt MS] [--down KBPS] [--up KBPS] [--json] [--html PATH]
+  wirelane test FILE… [--env NAME] [--reporter junit|tap|json] [--output PATH]
   wirelane report HAR --html PATH
   wirelane demo [--out DIR] [--network PRESET] [--rtt MS]
 
@@ -25,7 +27,8 @@ MODE is keep-alive (default), close, pipeline:N or h2.
 --proxy http://[user:pass@]host:port (or 'off'); without it HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply.
 --network simulates a link on every connection: ${NETWORK_PRESETS.map((p) => p.preset).join(', ')}, RTT/DOWN/UP or off;
   --rtt (ms), --down and --up (kbit/s) set or override its figures.
-Exit codes: 0 done, 1 a request or session failed, 2 bad usage or a parse error.`;
+Exit codes: 0 done, 1 a request or session failed, 2 bad usage or a parse error.
+test: 0 every test passed, 1 a test failed (client.test, ??, a script error), 2 bad usage or a parse error.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

@@ -1,6 +1,6 @@
 // Errors are values with stable codes. The transport never decides how to show them.
 
-export type Phase = 'parse' | 'resolve' | 'dns' | 'connect' | 'tls' | 'send' | 'wait' | 'receive' | 'websocket';
+export type Phase = 'parse' | 'resolve' | 'dns' | 'connect' | 'tls' | 'send' | 'wait' | 'receive' | 'websocket' | 'script';
 
 export interface SourceLocation {
   file: string;
@@ -57,6 +57,13 @@ export const ERROR_HINTS: Record<string, string> = {
   WL_WS_UPGRADE_REFUSED: 'The server did not accept the WebSocket upgrade. Check the URL, headers and authentication.',
   WL_WS_TIMEOUT: 'The server sent no message in time for `=== wait-for-server`.',
   WL_WS_CLOSED: 'The WebSocket closed before the script finished.',
+  WL_SCRIPT_ERROR: 'The script threw an exception at the line shown; fix it, or log values with client.log(…).',
+  WL_SCRIPT_TIMEOUT: 'The script did not finish in time (a loop that never ends?). Scripts are stopped after a fixed limit.',
+  WL_SCRIPT_MEMORY: 'The script allocated more memory than scripts may use.',
+  WL_SCRIPT_FILE: 'The handler file could not be read; paths are relative to the .http file’s folder.',
+  WL_SCRIPTS_UNTRUSTED: 'Scripts do not run in an untrusted workspace. Trust the workspace to run them.',
+  WL_ASSERTION_FAILED: 'The response did not meet the assertion shown (`??` line or client.assert / client.test).',
+  WL_ASSERTION_INVALID: 'Write `?? status == 200`, `?? header NAME OP VALUE`, `?? body [PATH] OP VALUE`, `?? js EXPR OP VALUE`, `?? duration < MS`, `?? connection reused|new`, `?? protocol h2`, `?? tls TLSv1.3` or `?? timing PHASE < MS`.',
   WL_HAR_ERROR: 'The recording says this request failed; the tool that wrote it gave no code.',
   WL_HAR_INVALID: 'The file is not a HAR this reader understands.',
   WL_INTERNAL: 'This is a bug in Wirelane. Please report it with the steps that led here.',

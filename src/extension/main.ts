@@ -12,6 +12,7 @@ import { createLanguageClient } from './languageClient';
 import { Recording } from './recording';
 import { ResponseDocuments } from './responseView';
 import { RunService } from './runService';
+import { HttpTestController } from './testing';
 import { readSettings } from './settings';
 import { WirelaneStatusBar } from './statusBar';
 import { NetworkStatusItem } from './networkPicker';
@@ -30,6 +31,8 @@ export interface WirelaneApi {
   /** The status bar item of simulated network conditions (`wirelane.network`). */
   networkStatus: NetworkStatusItem;
   wsViews: Set<WsSessionView>;
+  /** The Testing view's controller (requests with handlers or `??` lines). */
+  tests: HttpTestController;
   /** Every notification shown, newest last. */
   notifications: Array<{ level: string; message: string }>;
   clientReady: Promise<void>;
@@ -95,6 +98,8 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     },
   });
   context.subscriptions.push({ dispose: () => void runs.dispose() });
+  const tests = new HttpTestController(runs);
+  context.subscriptions.push(tests);
 
   /** The document and 0-based line a command acts on: lens arguments `[uri, line]`, else the active editor. */
   async function target(args: unknown[]): Promise<{ doc: vscode.TextDocument; line: number } | undefined> {
@@ -293,7 +298,7 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: requests are sent without asking.')),
   );
 
-  api = { client, runs, timeline, responses, harEditor, recording, statusBar, networkStatus, wsViews, notifications, clientReady: clientReady.then(() => undefined) };
+  api = { client, runs, timeline, responses, harEditor, recording, statusBar, networkStatus, wsViews, tests, notifications, clientReady: clientReady.then(() => undefined) };
   return api;
 }
 

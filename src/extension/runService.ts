@@ -17,13 +17,14 @@ import type { ConnectionMode, Exchange } from '../core/timeline/model';
 import { RunRecorder } from '../core/timeline/recorder';
 import { summarize } from '../core/timeline/summary';
 import { loadEnvironments, loadImports, resolveRegion, type NamedExchange, type ResolveContext } from '../core/variables/index';
-import { runFile, type FileRunResult } from '../runner/fileRunner';
+import { runFile, type FileRunOptions, type FileRunResult } from '../runner/fileRunner';
 import { AskAnswerer, type PromptFn } from '../runner/asks';
 import { OAuthTokens } from '../runner/auth/oauth2';
 import { tlsFromEnvironment, type TlsFromEnvironment } from '../runner/http/clientCert';
 import { HttpEngine, type SendResult } from '../runner/http/engine';
 import { parseProxy } from '../runner/http/proxy';
 import { openWebSocket, type WsSessionHandle } from '../runner/ws/session';
+import { environmentGetter, ScriptHost, type CheckResult, type RegionChecks } from '../runner/scripts/host';
 import type { Recording } from './recording';
 import type { ResponseDocuments } from './responseView';
 import type { WirelaneSettings } from './settings';
@@ -33,6 +34,8 @@ import { Shaper } from '../runner/net/conditions';
 export interface SendOutcome {
   exchange?: Exchange;
   error?: ErrorInfo;
+  /** The request's `client.test` results, `??` lines and failed scripts. */
+  checks?: CheckResult[];
   document?: vscode.TextDocument;
 }
 
@@ -69,6 +72,9 @@ export class RunService implements vscode.Disposable {
   /** `# @prompt` / `{{$input}}`: an input box; a secret one is masked (and never recorded). */
   private readonly prompt: PromptFn = async (name, description, { secret }) =>
     vscode.window.showInputBox({ title: `Wirelane: ${name}`, prompt: description ?? `Value for {{${name}}}`, password: secret, ignoreFocusOut: true });
+
+  /** `client.global` values: kept across sends and runs until the window closes. */
+  readonly globals = new Map<string, string>();
 
   constructor(private readonly deps: RunServiceDeps) {}
 
@@ -269,7 +275,7 @@ export class RunService implements vscode.Disposable {
       const entry = this.deps.timeline.feed.entryIndex(ex);
       if (entry !== undefined) this.deps.timeline.reveal(entry);
       if (ex.error) this.reportError(ex.error);
-      return { exchange: ex, error: ex.error, document };
+      return { exchange: ex, error: ex.error, document, checks: sent.checks };
     });
   }
 
@@ -281,53 +287,89 @@ export class RunService implements vscode.Disposable {
     signal: AbortSignal,
     chain: number[],
     directive?: 'new',
-  ): Promise<Partial<SendResult> & { error?: ErrorInfo }> {
-    const ctx = this.contextWithImports(doc, file, this.deps.settings());
-    let res = resolveRegion(file, regionIndex, ctx);
-    // Typed values and OAuth2 tokens first; a token request is an exchange of this session.
-    if (res.asks.length) {
-      const answerer = new AskAnswerer({ prompt: this.prompt, tokens: this.tokens, onSecrets: (v) => this.deps.recording.addSecrets(v) });
-      try {
-        await answerer.answer(res.asks, file, ctx, session.engine, { file: doc.uri.fsPath, line: file.regions[regionIndex].request!.range.start.line + 1 }, signal);
-      } catch (err) {
-        return { error: err instanceof WlError ? err.toInfo() : { code: 'WL_INTERNAL', message: String(err) } };
-      }
-      res = resolveRegion(file, regionIndex, ctx);
-      if (res.request && answerer.secrets.size) res.request.secrets.push(...answerer.secrets);
-    }
-    // Chaining: send the named requests this one refers to first (bounded, no cycles).
-    for (let round = 0; res.needs.length && round < MAX_CHAIN_DEPTH; round++) {
-      for (const need of res.needs) {
-        if (ctx.named.has(need)) continue;
-        const j = file.regions.findIndex((r) => r.request && (r.name === need || (!r.name && r.title === need)));
-        if (j < 0 || j === regionIndex || chain.includes(j) || chain.length >= MAX_CHAIN_DEPTH) {
-          const err = { code: 'WL_VAR_UNRESOLVED', message: j < 0 ? `no request named '${need}' to send first` : `'${need}' depends on this request (a cycle)`, phase: 'resolve' as const };
-          return { error: err };
+  ): Promise<Partial<SendResult> & { error?: ErrorInfo; checks?: CheckResult[] }> {
+    // Scripts run only in a trusted workspace; otherwise they are reported as not run.
+    const scripts = new ScriptHost({
+      shownFile: vscode.workspace.asRelativePath(doc.uri),
+      filePath: doc.uri.fsPath,
+      lines: doc.getText().split(/\r?\n/),
+      globals: this.globals,
+      allowScripts: vscode.workspace.isTrusted,
+      envGet: environmentGetter(this.resolveContext(doc, this.deps.settings())),
+    });
+    try {
+      const requestVars = new Map<string, string>();
+      const pre = await scripts.preRequest(file.regions[regionIndex], requestVars);
+      const ctx: ResolveContext = { ...this.contextWithImports(doc, file, this.deps.settings()), scriptVariable: (n) => requestVars.get(n) ?? this.globals.get(n) };
+      let res = resolveRegion(file, regionIndex, ctx);
+      // Typed values and OAuth2 tokens first; a token request is an exchange of this session.
+      if (res.asks.length) {
+        const answerer = new AskAnswerer({ prompt: this.prompt, tokens: this.tokens, onSecrets: (v) => this.deps.recording.addSecrets(v) });
+        try {
+          await answerer.answer(res.asks, file, ctx, session.engine, { file: doc.uri.fsPath, line: file.regions[regionIndex].request!.range.start.line + 1 }, signal);
+        } catch (err) {
+          return { error: err instanceof WlError ? err.toInfo() : { code: 'WL_INTERNAL', message: String(err) } };
         }
-        const first = await this.sendRegion(doc, file, j, session, signal, [...chain, regionIndex]);
-        if (first.error && !first.exchange) return first;
+        res = resolveRegion(file, regionIndex, ctx);
+        if (res.request && answerer.secrets.size) res.request.secrets.push(...answerer.secrets);
       }
-      res = resolveRegion(file, regionIndex, ctx);
-      if (res.needs.some((n) => !ctx.named.has(n))) break;
+      // Chaining: send the named requests this one refers to first (bounded, no cycles).
+      for (let round = 0; res.needs.length && round < MAX_CHAIN_DEPTH; round++) {
+        for (const need of res.needs) {
+          if (ctx.named.has(need)) continue;
+          const j = file.regions.findIndex((r) => r.request && (r.name === need || (!r.name && r.title === need)));
+          if (j < 0 || j === regionIndex || chain.includes(j) || chain.length >= MAX_CHAIN_DEPTH) {
+            const err = { code: 'WL_VAR_UNRESOLVED', message: j < 0 ? `no request named '${need}' to send first` : `'${need}' depends on this request (a cycle)`, phase: 'resolve' as const };
+            return { error: err };
+          }
+          const first = await this.sendRegion(doc, file, j, session, signal, [...chain, regionIndex]);
+          if (first.error && !first.exchange) return first;
+        }
+        res = resolveRegion(file, regionIndex, ctx);
+        if (res.needs.some((n) => !ctx.named.has(n))) break;
+      }
+      const req = res.request;
+      if (!req) {
+        const d = res.diagnostics.find((x) => x.severity === 'error') ?? res.diagnostics[0];
+        return { error: { code: d?.code ?? 'WL_RESOLVE', message: d?.message ?? 'could not be resolved', phase: 'resolve', source: { file: doc.uri.fsPath, line: (d?.range.start.line ?? 0) + 1 } } };
+      }
+      if (directive) req.connection = directive;
+      this.deps.recording.addSecrets(req.secrets);
+      const sent = await session.engine.send(req, { signal });
+      const ex = sent.exchange;
+      if (req.name && ex.response && !ex.error) {
+        const named: NamedExchange = {
+          request: { url: ex.request.url, method: req.method, headers: ex.request.headers, body: req.body?.kind === 'bytes' ? Buffer.from(req.body.data).toString('utf8') : undefined },
+          response: { status: ex.response.status, headers: ex.response.headers, body: sent.body?.toString('utf8') ?? ex.response.body?.text },
+        };
+        ctx.named.set(req.name, named);
+        this.deps.namedResponse(doc.uri.toString(), req.name, named);
+      }
+      const after = ex.response && !ex.error ? await scripts.afterResponse(file.regions[regionIndex], { exchange: ex, connection: ex.connectionId ? session.recorder.connection(ex.connectionId) : undefined, body: sent.body?.toString('utf8') }, requestVars) : undefined;
+      const checks = this.logChecks(vscode.workspace.asRelativePath(doc.uri), pre, after);
+      return checks.length ? { ...sent, checks } : sent;
+    } finally {
+      scripts.dispose();
     }
-    const req = res.request;
-    if (!req) {
-      const d = res.diagnostics.find((x) => x.severity === 'error') ?? res.diagnostics[0];
-      return { error: { code: d?.code ?? 'WL_RESOLVE', message: d?.message ?? 'could not be resolved', phase: 'resolve', source: { file: doc.uri.fsPath, line: (d?.range.start.line ?? 0) + 1 } } };
+  }
+
+  /** Script logs and test outcomes go to the log; failures also to a notification. */
+  private logChecks(shown: string, ...parts: Array<RegionChecks | undefined>): CheckResult[] {
+    const checks = parts.flatMap((p) => p?.checks ?? []);
+    for (const l of parts.flatMap((p) => p?.logs ?? [])) this.deps.log.info(`[script] ${l}`);
+    for (const c of checks) {
+      if (c.passed) this.deps.log.info(`✓ ${c.name} (${shown}:${c.source.line})`);
+      else if (c.error) this.deps.log.warn(`✗ ${c.name}: ${formatError(c.error)}`);
     }
-    if (directive) req.connection = directive;
-    this.deps.recording.addSecrets(req.secrets);
-    const sent = await session.engine.send(req, { signal });
-    const ex = sent.exchange;
-    if (req.name && ex.response && !ex.error) {
-      const named: NamedExchange = {
-        request: { url: ex.request.url, method: req.method, headers: ex.request.headers, body: req.body?.kind === 'bytes' ? Buffer.from(req.body.data).toString('utf8') : undefined },
-        response: { status: ex.response.status, headers: ex.response.headers, body: sent.body?.toString('utf8') ?? ex.response.body?.text },
-      };
-      ctx.named.set(req.name, named);
-      this.deps.namedResponse(doc.uri.toString(), req.name, named);
+    const untrusted = checks.filter((c) => c.error?.code === 'WL_SCRIPTS_UNTRUSTED');
+    if (untrusted.length) void this.deps.notify('warning', `Wirelane: ${untrusted.length} script(s) and \`?? js\` line(s) were not run: this workspace is not trusted.`);
+    const failed = checks.filter((c) => !c.passed && c.error?.code !== 'WL_SCRIPTS_UNTRUSTED');
+    if (failed.length) {
+      void this.deps.notify('warning', `Wirelane: ${failed.length} of ${checks.length} test(s) failed. First: ${failed[0].error ? formatError(failed[0].error) : failed[0].name}`, 'Show Log').then((a) => {
+        if (a === 'Show Log') this.deps.log.show(true);
+      });
     }
-    return sent;
+    return checks;
   }
 
   /** Send All in File: one run through runFile (the same code as `wirelane run`). */
@@ -345,34 +387,14 @@ export class RunService implements vscode.Disposable {
     this.deps.timeline.show();
     this.deps.recording.attach(recorder);
     const result = await this.track(`Wirelane: sending ${vscode.workspace.asRelativePath(doc.uri)}`, (signal) =>
-      runFile({
-        file: doc.uri.fsPath,
-        text: doc.getText(),
-        envName: s.environment,
-        mode: m,
-        insecure: !s.verifyTls,
-        proxy: s.proxy,
-        network: s.network,
-        timeoutMs: s.timeoutMs,
-        bodyLimitBytes: s.bodyLimitBytes,
-        signal,
-        recorder,
-        workspaceRoot: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath,
-        processEnv: vscode.workspace.isTrusted ? process.env : {},
-        extraEnv: s.restClientEnv,
-        prompt: this.prompt,
-        tokens: this.tokens,
-        onEvent: (e) => {
-          if (e.type === 'resolved') this.deps.recording.addSecrets(e.request.secrets);
-          if (e.type === 'secrets') this.deps.recording.addSecrets(e.values);
-        },
-      }).catch((err) => {
+      runFile(this.fileRunOptions(doc.uri, doc.getText(), s, m, signal, recorder)).catch((err) => {
         this.failed(err, doc);
         return undefined;
       }),
     );
     if (!result) return undefined;
     this.lastRun = result;
+    this.logChecks(vscode.workspace.asRelativePath(doc.uri), ...result.results.map((r) => ({ checks: r.checks ?? [], logs: r.logs ?? [] })));
     for (const r of result.results) {
       if (r.name && r.exchange?.response && !r.error) {
         this.deps.namedResponse(doc.uri.toString(), r.name, {
@@ -387,6 +409,49 @@ export class RunService implements vscode.Disposable {
     if (errors.length) this.reportError(errors[0], `${summary}; ${errors.length} failed. First: `);
     else void this.deps.notify('info', `Wirelane: ${summary}.`);
     return result;
+  }
+
+  /**
+   * The Testing view's run of one file: every request in order, scripts only in a trusted
+   * workspace (asked once per run when untrusted, as for Send All). Undefined when not confirmed.
+   */
+  async runForTests(uri: vscode.Uri, text: string, signal: AbortSignal, confirmed: boolean): Promise<FileRunResult | undefined> {
+    if (!confirmed && !(await this.confirmUntrusted(`Run the tests of ${vscode.workspace.asRelativePath(uri)} (their requests are sent)`))) return undefined;
+    const s = this.deps.settings();
+    const badProxy = this.checkProxy(s);
+    if (badProxy) throw badProxy;
+    const recorder = new RunRecorder({ mode: s.mode, environment: s.environment, file: vscode.workspace.asRelativePath(uri), label: 'tests' });
+    this.deps.recording.attach(recorder);
+    return runFile(this.fileRunOptions(uri, text, s, s.mode, signal, recorder));
+  }
+
+  /** What Send All and the Testing view pass to runFile: the settings, trust, and the window's globals. */
+  private fileRunOptions(uri: vscode.Uri, text: string, s: WirelaneSettings, mode: ConnectionMode, signal: AbortSignal, recorder: RunRecorder): FileRunOptions {
+    return {
+      file: uri.fsPath,
+      text,
+      envName: s.environment,
+      mode,
+      insecure: !s.verifyTls,
+      proxy: s.proxy,
+      network: s.network,
+      timeoutMs: s.timeoutMs,
+      bodyLimitBytes: s.bodyLimitBytes,
+      signal,
+      recorder,
+      workspaceRoot: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath,
+      // An untrusted file must not pull the machine's environment variables into requests, nor run scripts.
+      processEnv: vscode.workspace.isTrusted ? process.env : {},
+      extraEnv: s.restClientEnv,
+      allowScripts: vscode.workspace.isTrusted,
+      globals: this.globals,
+      prompt: this.prompt,
+      tokens: this.tokens,
+      onEvent: (e) => {
+        if (e.type === 'resolved') this.deps.recording.addSecrets(e.request.secrets);
+        if (e.type === 'secrets') this.deps.recording.addSecrets(e.values);
+      },
+    };
   }
 
   /** Compare Modes: the same file in each mode, drawn side by side in the timeline. */
@@ -407,7 +472,7 @@ export class RunService implements vscode.Disposable {
         this.deps.recording.attach(recorders[i]);
         try {
           results.push(
-            await runFile({ file: doc.uri.fsPath, text: doc.getText(), envName: s.environment, mode: s.compareModes[i], insecure: !s.verifyTls, proxy: s.proxy, network: s.network, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, signal, recorder: recorders[i], processEnv: vscode.workspace.isTrusted ? process.env : {}, extraEnv: s.restClientEnv, prompt: this.prompt, tokens: this.tokens, onEvent: (e) => e.type === 'secrets' && this.deps.recording.addSecrets(e.values) }),
+            await runFile(this.fileRunOptions(doc.uri, doc.getText(), s, s.compareModes[i], signal, recorders[i])),
           );
         } catch (err) {
           this.failed(err, doc);

@@ -24,6 +24,8 @@ import type { NetworkConditions } from '../core/network';
 import { AskAnswerer, type PromptFn } from './asks';
 import type { OAuthTokens } from './auth/oauth2';
 import { tlsFromEnvironment } from './http/clientCert';
+import { environmentGetter, ScriptHost, type CheckResult } from './scripts/host';
+import type { ScriptLimits } from './scripts/sandbox';
 
 export interface FileRunOptions {
   /** Path of the .http file (absolute, or relative to the current directory). */
@@ -53,6 +55,14 @@ export interface FileRunOptions {
   processEnv?: Record<string, string | undefined>;
   /** How long a `# @keep-open` WebSocket session stays open; default until `signal` aborts. */
   keepOpenMs?: number;
+  /**
+   * Run `< {% %}` / `> {% %}` scripts and `?? js` lines (default true: the CLI is the user's own
+   * command). False in an untrusted workspace: they are reported as not run.
+   */
+  allowScripts?: boolean;
+  /** `client.global` values. Pass one Map to share them across runs (the editor does); default one per run. */
+  globals?: Map<string, string>;
+  scriptLimits?: ScriptLimits;
   /** Calls recorder.finish() at the end (default true). */
   finish?: boolean;
   onEvent?: (e: FileRunEvent) => void;
@@ -77,6 +87,10 @@ export interface RegionResult {
   body?: Buffer;
   bodyFile?: string;
   error?: ErrorInfo;
+  /** `client.test` results, `??` lines and failed scripts of this request, in the order they ran. */
+  checks?: CheckResult[];
+  /** What its scripts wrote with `client.log`. */
+  logs?: string[];
 }
 
 export interface SkippedRegion {
@@ -102,7 +116,7 @@ export interface FileRunResult {
   skipped: SkippedRegion[];
   /** Every value from private environments that any request used. */
   secrets: string[];
-  /** A request or WebSocket session failed (network, TLS, timeout, script). */
+  /** A request or WebSocket session failed (network, TLS, timeout), or a script threw, timed out or ran out of memory. */
   failed: boolean;
   /** A region was skipped because the file does not parse there. */
   parseFailed: boolean;
@@ -295,6 +309,27 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
   // Regions with a request, and regions holding `run` lines (they run where they stand).
   const hasRun = (r: Region) => r.directives.some((d) => d.name === 'run');
   const runnable = file.regions.map((r, i) => (r.request || hasRun(r) ? i : -1)).filter((i) => i >= 0);
+
+  // Scripts: a host per file of the run (its lines name the script's place); the sandbox itself
+  // loads only when a script actually runs. `client.global` is shared by all of them.
+  const globals = opts.globals ?? new Map<string, string>();
+  const scriptHosts = new Map<Doc, ScriptHost>();
+  const hostFor = (doc: Doc): ScriptHost => {
+    let h = scriptHosts.get(doc);
+    if (!h) {
+      h = new ScriptHost({
+        shownFile: doc.shown,
+        filePath: doc.path,
+        lines: (doc === main ? text : readFileSync(doc.path, 'utf8')).split(/\r?\n/),
+        globals,
+        allowScripts: opts.allowScripts !== false,
+        limits: opts.scriptLimits,
+        envGet: environmentGetter(doc.ctx),
+      });
+      scriptHosts.set(doc, h);
+    }
+    return h;
+  };
   let selected = runnable;
   if (opts.names && opts.names.length) {
     const want = new Set(opts.names);
@@ -407,15 +442,20 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
       return skip(doc, i, { code: parseErr.code || 'WL_PARSE', message: parseErr.message, phase: parseErr.code.startsWith('WL_PARSE') ? 'parse' : 'resolve', source: sourceOf(doc, i, parseErr.range.start.line) });
     }
 
-    let res = resolveRegion(doc.file, i, ctx);
+    // Variables from this request's pre-request scripts, then from `client.global`, win over the file's.
+    const scriptHost = hostFor(doc);
+    const requestVars = new Map<string, string>();
+    const rctx: ResolveContext = { ...ctx, scriptVariable: (n) => requestVars.get(n) ?? globals.get(n) };
+    const pre = await scriptHost.preRequest(region, requestVars);
+    let res = resolveRegion(doc.file, i, rctx);
     for (let round = 0; (res.needs.length > 0 || res.asks.length > 0) && round < 8; round++) {
       if (res.needs.length === 0) {
         try {
-          await answerer.answer(res.asks, doc.file, ctx, engine, sourceOf(doc, i), signal);
+          await answerer.answer(res.asks, doc.file, rctx, engine, sourceOf(doc, i), signal);
         } catch (err) {
           return skip(doc, i, errorInfo(err, sourceOf(doc, i)));
         }
-        res = resolveRegion(doc.file, i, ctx);
+        res = resolveRegion(doc.file, i, rctx);
         continue;
       }
       const label = regionLabel(region);
@@ -431,7 +471,7 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
       if (missing.length) {
         return skip(doc, i, { code: 'WL_VAR_UNRESOLVED', message: `needs the response of '${missing[0]}', which failed or was not sent`, phase: 'resolve', source: sourceOf(doc, i) });
       }
-      res = resolveRegion(doc.file, i, ctx);
+      res = resolveRegion(doc.file, i, rctx);
     }
     let req = res.request;
     if (!req) {
@@ -452,6 +492,12 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
 
     const result = req.kind === 'websocket' ? await sendWebSocket(i, req) : await sendHttp(i, req);
     if (doc !== main) result.file = doc.shown;
+    const ex = result.exchange;
+    const after = ex?.response && !result.error ? await scriptHost.afterResponse(region, { exchange: ex, connection: recorder.run.connections.find((c) => c.id === ex.connectionId), body: result.body?.toString('utf8') }, requestVars) : undefined;
+    const checks = [...pre.checks, ...(after?.checks ?? [])];
+    if (checks.length) result.checks = checks;
+    const logs = [...pre.logs, ...(after?.logs ?? [])];
+    if (logs.length) result.logs = logs;
     results.push(result);
     emit({ type: 'done', result });
   }
@@ -526,11 +572,13 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
   } finally {
     if (runTimer) clearTimeout(runTimer);
     opts.signal?.removeEventListener('abort', onAbort);
+    for (const h of scriptHosts.values()) h.dispose();
     await engine.close().catch(() => undefined);
   }
   const run = opts.finish === false ? recorder.run : recorder.finish();
   results.sort((a, b) => (a.exchange?.index ?? Infinity) - (b.exchange?.index ?? Infinity));
-  const failed = results.some((r) => r.error) || skipped.some((s) => !s.error.code.startsWith('WL_PARSE'));
+  const scriptFailed = results.some((r) => r.checks?.some((c) => c.kind === 'script' && !c.passed && c.error?.code !== 'WL_SCRIPTS_UNTRUSTED'));
+  const failed = scriptFailed || results.some((r) => r.error) || skipped.some((s) => !s.error.code.startsWith('WL_PARSE'));
   const parseFailed = skipped.some((s) => s.error.code.startsWith('WL_PARSE'));
   return { run, results, skipped, secrets: [...secrets], failed, parseFailed };
 }

@@ -132,6 +132,19 @@ export function proxyOption(flag: string | undefined, env: Record<string, string
   return opts;
 }
 
+/** What scripts said (`client.log`) and scripts that failed; test outcomes are `wirelane test`'s to report. */
+export function scriptLines(result: FileRunResult, style: Style): string[] {
+  const lines: string[] = [];
+  for (const r of result.results) {
+    for (const l of r.logs ?? []) lines.push(style.dim(`log ${r.name ? `${r.name}: ` : ''}${l}`));
+    for (const c of r.checks ?? []) if (c.kind === 'script' && !c.passed && c.error) lines.push(`${style.red('script failed')} ${formatError(c.error)}`);
+  }
+  const tests = result.results.flatMap((r) => (r.checks ?? []).filter((c) => c.kind !== 'script'));
+  const failed = tests.filter((c) => !c.passed).length;
+  if (tests.length) lines.push(style.dim(`${tests.length - failed} of ${tests.length} tests passed (details: wirelane test)`));
+  return lines;
+}
+
 export function exitCodeFor(result: FileRunResult): number {
   if (result.parseFailed) return 2;
   return result.failed ? 1 : 0;
@@ -235,11 +248,13 @@ export async function run(argv: string[]): Promise<number> {
   const htmlWritten = values.html ? await writeHtmlReport([result.run], resolvePath(values.html), { secrets: result.secrets, keepSecrets: values['keep-secrets'] }) : undefined;
 
   if (values.json) {
-    const out = { ...(runToJson(result.run) as object), network, skipped: result.skipped, har: values.har, html: htmlWritten ? values.html : undefined };
+    const checks = result.results.filter((r) => r.checks?.length || r.logs?.length).map((r) => ({ index: r.exchange?.index, name: r.name, checks: r.checks ?? [], logs: r.logs ?? [] }));
+    const out = { ...(runToJson(result.run) as object), network, skipped: result.skipped, checks, har: values.har, html: htmlWritten ? values.html : undefined };
     io.out.write(JSON.stringify(out, null, 2) + '\n');
   } else {
     const lines = [renderRunTable(result.run, { style, width: io.out.columns || 120 })];
     lines.push(...skippedLines(result.skipped, style));
+    lines.push(...scriptLines(result, style));
     lines.push('', summaryLine(result.run, style), ...networkLine(network, style));
     if (har && !har.lastError) lines.push(style.dim(`HAR written to ${values.har}`));
     if (values.html && htmlWritten) lines.push(style.dim(`report written to ${values.html}`));

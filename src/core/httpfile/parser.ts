@@ -19,7 +19,8 @@
 //   WL_PARSE_DIRECTIVE        warning  known directive with a bad or missing value (`@timeout soon`)
 //                             info     unknown directive, ignored
 //   WL_PARSE_NOT_SUPPORTED    info     "not supported: …": constructs kept in the AST but not executed
-//                                      (httpYac scripts and assertions, `#if`, GRPC, …)
+//                                      (httpYac script blocks, `#if`, GRPC, …)
+//   WL_ASSERTION_INVALID      warning  a `??` line that is not a form Wirelane checks (it fails when run)
 //   WL_PARSE_TEXT             info     a line before the request that is not a request (prose); ignored
 //   WL_PARSE_INTERNAL         error    a parser bug caught at the region boundary (never expected; please report)
 //
@@ -47,6 +48,7 @@ import type {
   WsStep,
 } from './ast';
 import { scanVariables } from './varRefs';
+import { parseAssertion } from './assertions';
 
 // Positions are most of the AST (a 10,000-request file has ~240,000) and every object it holds is
 // work for the garbage collector on each full parse. Within one region, equal positions on a line
@@ -953,7 +955,8 @@ function parseBody(ctx: Ctx, node: RequestNode, from: number, end: number): void
       flush(st);
       const a: Assertion = { text: t.slice(2).trim(), range: lineRange(ctx, l) };
       (node.assertions = own(node.assertions)).push(a);
-      diag(ctx, copyRange(a.range), 'info', 'WL_PARSE_NOT_SUPPORTED', 'not supported: httpYac assertion `??` is kept but not checked');
+      const checked = parseAssertion(a.text);
+      if (!checked.ok) diag(ctx, copyRange(a.range), 'warning', 'WL_ASSERTION_INVALID', checked.message);
       continue;
     }
     if (c === 123 && HTTPYAC_BLOCK.test(t)) {

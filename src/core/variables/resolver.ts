@@ -1,5 +1,5 @@
 // Substitutes `{{…}}` references. Lookup order, first hit wins: named-request chaining
-// → file variables → selected environment (private over public) → editor-supplied
+// → variables set by scripts (`request.variables`, then `client.global`) → file variables → selected environment (private over public) → editor-supplied
 // environment → `$shared` → built-in `$` variables (these start with `$`, so they never
 // collide with the others).
 
@@ -27,6 +27,8 @@ export interface ResolveContext {
   extraEnv?: Record<string, string>;
   /** Lets callers check `< file` bodies without reading them (they can be large). */
   fileExists?(path: string): boolean;
+  /** Variables set by scripts at run time (`request.variables.set`, `client.global.set`): they win over file variables. */
+  scriptVariable?(name: string): string | undefined;
   /** Environments loaded once by a caller resolving many regions (else loaded per call). */
   environments?: LoadedEnvironments;
   /** Clock and randomness, injectable for tests; default Date.now, Math.random, crypto.randomUUID. */
@@ -67,6 +69,7 @@ export class VariableResolver {
   private readonly fileVarValues = new Map<string, string | undefined>();
   private readonly stack: string[] = [];
   private readonly requestNames: Set<string>;
+  private readonly scriptNames: Set<string>;
   private dotenvValues?: Record<string, string>;
   /** Editor and `check`: the parser's own diagnostics already cover malformed references. */
   quietOnParserErrors = false;
@@ -81,6 +84,7 @@ export class VariableResolver {
     const index = indexOf(file);
     this.fileVars = index.fileVars;
     this.requestNames = index.requestNames;
+    this.scriptNames = index.scriptNames;
     if (ctx.imports?.length) {
       // The importing file's own definitions win over what it imports.
       this.fileVars = new Map(index.fileVars);
@@ -262,6 +266,9 @@ export class VariableResolver {
       this.report(range, 'WL_VAR_UNRESOLVED', `${ref.name}: no request named ${chained.requestName} in this file (add "# @name ${chained.requestName}" above it)`);
     } else if (!PLAIN_NAME.test(ref.name)) {
       this.report(range, 'WL_VAR_UNSUPPORTED', `not supported: {{${ref.name}}} is an expression (httpYac evaluates JavaScript there), not a variable name`);
+    } else if (this.scriptNames.has(ref.name)) {
+      // Set by a script of this file at run time: only an error when the run reaches it unset.
+      if (this.ctx.scriptVariable) this.report(range, 'WL_VAR_UNRESOLVED', `variable ${ref.name} is set by a script in this file (client.global.set / request.variables.set), which has not set it: did that script fail or not run yet?`);
     } else {
       const where = this.ctx.envName ? `in the file, environment "${this.ctx.envName}" or $shared` : 'in the file or $shared, and no environment is selected';
       this.report(range, 'WL_VAR_UNRESOLVED', `variable ${ref.name} is not defined ${where}`);
@@ -296,6 +303,8 @@ export class VariableResolver {
   lookup(name: string, range: Range): Lookup {
     const asked = this.ctx.asked?.get(`prompt:${name}`);
     if (asked !== undefined) return { found: true, value: asked };
+    const scripted = this.ctx.scriptVariable?.(name);
+    if (scripted !== undefined) return { found: true, value: scripted };
     const def = this.fileVars.get(name);
     const key = `file:${name}`;
     if (def && !this.stack.includes(key)) {
@@ -387,20 +396,29 @@ export class VariableResolver {
 interface FileIndex {
   fileVars: Map<string, FileVariable>;
   requestNames: Set<string>;
+  /** Names the file's scripts set (`client.global.set("x", …)`): defined at run time. */
+  scriptNames: Set<string>;
 }
 
 // A runner resolves every region of one parsed file: index it once, not once per region.
 const indexes = new WeakMap<HttpFile, FileIndex>();
 
+/** `client.global.set("name"` / `request.variables.set('name'` in a JetBrains script. */
+const SCRIPT_SET = /\b(?:client\.global|request\.variables)\.set\(\s*(["'`])([^"'`]+)\1/g;
+
 function indexOf(file: HttpFile): FileIndex {
   let index = indexes.get(file);
   if (!index) {
-    index = { fileVars: new Map(), requestNames: new Set() };
+    index = { fileVars: new Map(), requestNames: new Set(), scriptNames: new Set() };
     for (const v of file.variables) index.fileVars.set(v.name, v);
     // A `###` title names the request when it has no `@name` (HTTP-SYNTAX.md).
     for (const r of file.regions) {
       const name = r.request ? (r.name ?? r.title) : undefined;
       if (name) index.requestNames.add(name);
+      for (const s of r.request?.scripts ?? []) {
+        if (s.code === undefined || s.dialect === 'httpyac') continue;
+        for (const m of s.code.matchAll(SCRIPT_SET)) index.scriptNames.add(m[2]);
+      }
     }
     indexes.set(file, index);
   }
