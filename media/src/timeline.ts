@@ -530,7 +530,7 @@ export class Timeline {
     const rect = canvas.getBoundingClientRect();
     const t = this.viewStart + (ev.clientX - rect.left) * this.msPerPx;
     const tol = 4 * this.msPerPx;
-    let i = lowerBound(ws.times, t - tol);
+    const i = lowerBound(ws.times, t - tol);
     if (i >= ws.count || ws.times[i]! > t + tol) return `WebSocket: ${ws.count} frames — click the 101 bar for the list`;
     const msgs = this.fullEntry(ws.entry, false)?._webSocketMessages ?? [];
     const m = msgs[ws.src[i]!];
@@ -563,7 +563,7 @@ export class Timeline {
     }
     const bars = laneRows[li]!.bars;
     const bi = bars.findIndex((b) => b.entry === cur);
-    let next = -1;
+    let next: number;
     if (k === 'ArrowRight') next = bars[Math.min(bars.length - 1, bi + 1)]?.entry ?? -1;
     else if (k === 'ArrowLeft') next = bars[Math.max(0, bi - 1)]?.entry ?? -1;
     else if (k === 'Home') next = bars[0]?.entry ?? -1;

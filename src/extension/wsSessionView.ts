@@ -91,7 +91,7 @@ export class WsSessionView implements vscode.Disposable {
             try {
               JSON.parse(String(m.data));
             } catch (err) {
-              throw new Error(`Not valid JSON: ${err instanceof Error ? err.message : err}`);
+              throw new Error(`Not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
             }
             await this.handle.sendText(String(m.data));
           } else await this.handle.sendText(String(m.data));

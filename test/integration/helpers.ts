@@ -1,6 +1,6 @@
 // Shared by the integration tests (bundled into each *.test.js). Real servers on 127.0.0.1:0,
 // the real vscode API, and the extension's exported API for what the UI shows.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -128,7 +128,7 @@ export function partition<T>(items: T[], key: (t: T) => string | number | undefi
 export function note(line: string): void {
   const file = process.env.WIRELANE_IT_RESULTS;
   if (!file) return;
-  require('node:fs').appendFileSync(file, `note ${line}\n`);
+  appendFileSync(file, `note ${line}\n`);
 }
 
 export async function closeAllEditors(): Promise<void> {

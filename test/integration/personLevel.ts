@@ -25,7 +25,7 @@ async function step<T>(page: Page, artifacts: string, name: string, fn: () => Pr
     return await fn();
   } catch (err) {
     await page.screenshot({ path: join(artifacts, `ui-failed-${name}.png`) }).catch(() => {});
-    throw new Error(`step "${name}": ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`step "${name}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 

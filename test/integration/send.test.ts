@@ -63,7 +63,7 @@ suite('send request', () => {
     const text = (await vscode.commands.executeCommand('wirelane.sendRequest', uri, lineOf(editor.document, '/text'))) as SendOutcome;
     const xml = (await vscode.commands.executeCommand('wirelane.sendRequest', uri, lineOf(editor.document, '/xml'))) as SendOutcome;
     assert.equal(html.document!.languageId, 'html');
-    assert.match(html.document!.getText(), /^<!--\n  HTTP\/1\.1 200 OK/);
+    assert.match(html.document!.getText(), /^<!--\n {2}HTTP\/1\.1 200 OK/);
     assert.match(html.document!.getText(), /<h1>hello<\/h1>/);
     assert.equal(text.document!.languageId, 'plaintext');
     assert.match(text.document!.getText(), /plain words$/);
