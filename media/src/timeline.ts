@@ -17,6 +17,9 @@ const BAR_H = 14;
 const BAR_GAP = 3;
 const WS_LANE_H = 64;
 const MIN_LANE_H = 54;
+/** Below this panel width the reasons wrap (taller lanes) and the details pane sits under the chart. */
+const NARROW_PX = 560;
+const NARROW_LANE_H = 84;
 const OVERSCAN_PX = 300;
 const MIN_MS_PER_PX = 0.0005;
 
@@ -54,6 +57,7 @@ export class Timeline {
   private msPerPx = 1;
   private autoFit = true;
   private selected = -1;
+  private narrow = false;
   private focused = -1;
   private scheduled = false;
   private readonly laneViews = new Map<string, LaneView>();
@@ -106,9 +110,15 @@ export class Timeline {
     // VS Code switches themes by changing <body>'s class: redraw the canvas colours.
     new MutationObserver(() => this.schedule()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
     new ResizeObserver(() => {
+      const narrow = this.root.clientWidth > 0 && this.root.clientWidth < NARROW_PX;
+      if (narrow !== this.narrow) {
+        this.narrow = narrow;
+        this.root.classList.toggle('wl-narrow', narrow);
+        this.layoutRows();
+      }
       if (this.autoFit) this.fit(false);
       this.schedule();
-    }).observe(this.rowsEl);
+    }).observe(this.root);
   }
 
   // ——— data ———
@@ -182,7 +192,8 @@ export class Timeline {
       this.syncFilterControls();
     }
     this.layoutRows();
-    this.select(entry, true);
+    // Revealed from outside (the editor's cursor, a send): show it, but never take the keyboard.
+    this.select(entry, true, false);
   }
 
   private rebuild(): void {
@@ -339,7 +350,7 @@ export class Timeline {
 
   private laneHeight(lane: Lane): number {
     if (lane.ws) return WS_LANE_H;
-    return Math.max(MIN_LANE_H, 8 + lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP);
+    return Math.max(this.narrow ? NARROW_LANE_H : MIN_LANE_H, 8 + lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP);
   }
 
   private layoutRows(): void {
@@ -396,7 +407,7 @@ export class Timeline {
 
   private zoomBy(factor: number, atPx?: number): void {
     const w = this.trackWidth();
-    const x = atPx ?? w / 2;
+    const x = atPx ?? this.zoomAnchorPx(w);
     const t = this.viewStart + x * this.msPerPx;
     const span = this.model.tMax - this.model.tMin;
     const maxMsPerPx = Math.max((span * 4) / w, MIN_MS_PER_PX);
@@ -404,6 +415,24 @@ export class Timeline {
     this.viewStart = t - x * this.msPerPx;
     this.autoFit = false;
     this.schedule();
+  }
+
+  /**
+   * Where the buttons and keys zoom around: the selected exchange when it is in view, else the
+   * middle of the data that is in view — never the empty middle of the track, which would push
+   * the bars out of the picture.
+   */
+  private zoomAnchorPx(w: number): number {
+    const viewEnd = this.viewStart + w * this.msPerPx;
+    const b = this.selected >= 0 ? this.model.bars[this.selected] : undefined;
+    let t: number;
+    if (b && b.end >= this.viewStart && b.start <= viewEnd) t = (Math.max(b.start, this.viewStart) + Math.min(b.end, viewEnd)) / 2;
+    else {
+      const from = Math.max(this.viewStart, this.model.tMin);
+      const to = Math.min(viewEnd, this.model.tMax);
+      t = from <= to ? (from + to) / 2 : (this.model.tMin + this.model.tMax) / 2;
+    }
+    return Math.min(w, Math.max(0, (t - this.viewStart) / this.msPerPx));
   }
 
   private panBy(px: number): void {
@@ -611,7 +640,7 @@ export class Timeline {
     }
   }
 
-  private select(entry: number, reveal: boolean): void {
+  private select(entry: number, reveal: boolean, takeFocus = true): void {
     if (!this.model.bars[entry]) return;
     this.selected = entry;
     this.focused = entry;
@@ -620,7 +649,7 @@ export class Timeline {
     renderDetails(this.detailsEl, this.model, entry, this.fullEntry(entry), { openSource: this.host.openSource, close: () => this.closeDetails() });
     this.host.selected?.(entry);
     this.renderNow();
-    this.rowsEl.querySelector<HTMLElement>(`[data-entry="${entry}"]`)?.focus({ preventScroll: true });
+    if (takeFocus) this.rowsEl.querySelector<HTMLElement>(`[data-entry="${entry}"]`)?.focus({ preventScroll: true });
   }
 
   private closeDetails(): void {
