@@ -8,6 +8,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { LensCommands, NamedResponseNotification, SelectEnvironmentNotification, EnvironmentsRequest } from '../protocol/lsp';
 import { fromCurl, toCurl } from './curl';
 import { HarEditorProvider, HAR_VIEW_TYPE } from './harEditor';
+import { EnvironmentChoice } from './environment';
 import { createLanguageClient } from './languageClient';
 import { Recording } from './recording';
 import { ResponseDocuments } from './responseView';
@@ -56,7 +57,9 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     void vscode.window.showTextDocument(vscode.Uri.file(path), { selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.One });
   };
 
-  const client = createLanguageClient(context, log);
+  const envChoice = new EnvironmentChoice(context.workspaceState);
+  const settings = () => readSettings(envChoice);
+  const client = createLanguageClient(context, log, envChoice.selected());
   const clientReady = client.start().catch((err) => {
     log.error(`language server failed to start: ${err instanceof Error ? err.message : String(err)}`);
   });
@@ -65,7 +68,12 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
   const responses = new ResponseDocuments();
   const timeline = new TimelinePanel(context.extensionUri, openSource);
   const recording = new Recording();
-  const statusBar = new WirelaneStatusBar(recording, () => readSettings().environment);
+  const statusBar = new WirelaneStatusBar(recording, () => {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc || doc.languageId !== 'http') return envChoice.selected();
+    const env = envChoice.forDocument(doc);
+    return env.name && env.lone ? `${env.name} (the only one)` : env.name;
+  });
   const harEditor = new HarEditorProvider(context.extensionUri, openSource);
   const wsViews = new Set<WsSessionView>();
   context.subscriptions.push(responses, timeline, recording, statusBar, HarEditorProvider.register(context, harEditor));
@@ -74,9 +82,14 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     void vscode.commands.executeCommand('setContext', 'wirelane.recording', recording.active);
   });
   context.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('wirelane.environment')) statusBar.update();
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration('wirelane.environment')) return;
+      // Set by hand in settings: that wins over an earlier pick.
+      await envChoice.forgetPick();
+      if (client.isRunning()) await client.sendNotification(SelectEnvironmentNotification.type, { name: envChoice.selected() ?? null });
+      statusBar.update();
     }),
+    vscode.window.onDidChangeActiveTextEditor(() => statusBar.update()),
   );
 
   const runs = new RunService({
@@ -84,7 +97,9 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     timeline,
     responses,
     recording,
-    settings: readSettings,
+    settings,
+    environmentFor: (doc) => envChoice.forDocument(doc).name,
+    environmentNames: (doc) => envChoice.forDocument(doc).names,
     notify,
     namedResponse: (uri, name, exchange) => {
       if (client.isRunning()) void client.sendNotification(NamedResponseNotification.type, { uri, name, exchange });
@@ -236,7 +251,8 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
       if (pick === undefined) return undefined;
       name = pick === none ? null : pick;
     }
-    await vscode.workspace.getConfiguration('wirelane').update('environment', name ?? '', vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+    // Kept in the workspace's state: picking an environment never writes .vscode/settings.json.
+    await envChoice.pick(name);
     if (client.isRunning()) await client.sendNotification(SelectEnvironmentNotification.type, { name });
     statusBar.update();
     return name;

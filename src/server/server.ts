@@ -52,7 +52,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const resolveContext = (uri: string): ResolveContext => ({
     filePath: workspace.filePathOf(uri),
     workspaceRoot: workspace.root,
-    envName: workspace.selectedEnv ?? undefined,
+    envName: workspace.envFor(workspace.filePathOf(uri)) ?? undefined,
     readFile: workspace.readFile,
     fileExists: (p) => existsSync(p),
     processEnv: process.env,
@@ -195,7 +195,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         position: p.position,
         file,
         env: workspace.environments(workspace.filePathOf(doc.uri)),
-        envName: workspace.selectedEnv,
+        envName: workspace.envFor(workspace.filePathOf(doc.uri)),
         extraEnv: workspace.extraEnv,
         namedHeaders: (name) => workspace.namedFor(doc.uri).get(name)?.response?.headers.map(([k]) => k) ?? [],
       });
@@ -247,7 +247,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const file = analyses.get(doc).file;
       const target = targetAt(doc, file, p.position);
       if (!target) return [];
-      return definitions(doc.uri, file, target, workspace.environments(workspace.filePathOf(doc.uri)), workspace.selectedEnv, workspace.readFile);
+      return definitions(doc.uri, file, target, workspace.environments(workspace.filePathOf(doc.uri)), workspace.envFor(workspace.filePathOf(doc.uri)), workspace.readFile);
     }),
   );
   connection.onReferences((p, token) =>
