@@ -2,6 +2,7 @@
 // `run(argv): Promise<number>` returning the exit code (0 done, 1 a failure, 2 bad usage).
 
 import { formatError, WlError } from '../core/errors';
+import { COMMAND_HELP, wantsHelp } from './help';
 
 const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   check: () => import('./commands/check'),
@@ -22,10 +23,15 @@ Usage:
 
 MODE is keep-alive (default), close, pipeline:N or h2.
 --proxy http://[user:pass@]host:port (or 'off'); without it HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply.
-Exit codes: 0 done, 1 a request or session failed, 2 bad usage or a parse error.`;
+Exit codes: 0 done, 1 a request or session failed, 2 bad usage or a parse error.
+'wirelane CMD --help' explains a command and every option it takes.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === 'help' && rest[0] && COMMAND_HELP[rest[0]]) {
+    process.stdout.write(`${COMMAND_HELP[rest[0]]}\n`);
+    return 0;
+  }
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(USAGE + '\n');
     return cmd ? 0 : 2;
@@ -38,6 +44,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!load) {
     process.stderr.write(`wirelane: unknown command '${cmd}'\n\n${USAGE}\n`);
     return 2;
+  }
+  if (wantsHelp(rest)) {
+    process.stdout.write(`${COMMAND_HELP[cmd]}\n`);
+    return 0;
   }
   try {
     const mod = await load();
