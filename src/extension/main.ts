@@ -30,13 +30,16 @@ export interface WirelaneApi {
   wsViews: Set<WsSessionView>;
   /** Every notification shown, newest last. */
   notifications: Array<{ level: string; message: string }>;
+  /** What went to the Output channel (level and message), newest last, bounded. */
+  logged: Array<{ level: string; message: string }>;
   clientReady: Promise<void>;
 }
 
 let api: WirelaneApi | undefined;
 
 export function activate(context: vscode.ExtensionContext): WirelaneApi {
-  const log = vscode.window.createOutputChannel('Wirelane', { log: true });
+  const logged: WirelaneApi['logged'] = [];
+  const log = remembering(vscode.window.createOutputChannel('Wirelane', { log: true }), logged);
   context.subscriptions.push(log);
   const version = String(context.extension.packageJSON.version ?? '0.0.0');
   const notifications: WirelaneApi['notifications'] = [];
@@ -305,8 +308,24 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: requests are sent without asking.')),
   );
 
-  api = { client, runs, timeline, responses, harEditor, recording, statusBar, wsViews, notifications, clientReady: clientReady.then(() => undefined) };
+  api = { client, runs, timeline, responses, harEditor, recording, statusBar, wsViews, notifications, logged, clientReady: clientReady.then(() => undefined) };
   return api;
+}
+
+/** The Output channel, also keeping what was written at each level (the tests read it). */
+function remembering(channel: vscode.LogOutputChannel, into: WirelaneApi['logged']): vscode.LogOutputChannel {
+  const levels = new Set(['trace', 'debug', 'info', 'warn', 'error']);
+  return new Proxy(channel, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof prop !== 'string' || !levels.has(prop) || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return (message: string | Error, ...args: unknown[]) => {
+        into.push({ level: prop, message: message instanceof Error ? message.message : message });
+        if (into.length > 500) into.splice(0, 100);
+        return (value as (...a: unknown[]) => void).call(target, message, ...args);
+      };
+    },
+  });
 }
 
 /** Start line of the region holding `line`: the nearest `###` at or above it. */

@@ -124,6 +124,27 @@ export function partition<T>(items: T[], key: (t: T) => string | number | undefi
   return [...groups.values()];
 }
 
+/** Resolves with the document's diagnostics once `pred` holds for them (on the diagnostics event). */
+export function diagnosticsFor(uri: vscode.Uri, pred: (d: readonly vscode.Diagnostic[]) => boolean, timeoutMs = 15_000): Promise<readonly vscode.Diagnostic[]> {
+  const now = vscode.languages.getDiagnostics(uri);
+  if (pred(now)) return Promise.resolve(now);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`no matching diagnostics within ${timeoutMs} ms; have ${JSON.stringify(vscode.languages.getDiagnostics(uri))}`));
+    }, timeoutMs);
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (!e.uris.some((u) => u.toString() === uri.toString())) return;
+      const d = vscode.languages.getDiagnostics(uri);
+      if (pred(d)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(d);
+      }
+    });
+  });
+}
+
 /** Appends a line to the results file (what a reader of the CI log needs beyond pass/fail). */
 export function note(line: string): void {
   const file = process.env.WIRELANE_IT_RESULTS;
