@@ -19,7 +19,9 @@ const WS_LANE_H = 64;
 const MIN_LANE_H = 54;
 /** Below this panel width the reasons wrap (taller lanes) and the details pane sits under the chart. */
 const NARROW_PX = 560;
-const NARROW_LANE_H = 84;
+/** Line height of the lane label's text (.wl-l1, .wl-l2) and the most lines a reason may wrap to. */
+const LABEL_LINE_H = 15;
+const MAX_REASON_LINES = 4;
 const OVERSCAN_PX = 300;
 const MIN_MS_PER_PX = 0.0005;
 
@@ -58,6 +60,8 @@ export class Timeline {
   private autoFit = true;
   private selected = -1;
   private narrow = false;
+  /** Narrow mode: a hidden label that wraps reasons as the lanes do, and the line counts it gave. */
+  private measure?: { probe: HTMLElement; width: number; lines: Map<string, number> };
   private focused = -1;
   private scheduled = false;
   private readonly laneViews = new Map<string, LaneView>();
@@ -115,6 +119,7 @@ export class Timeline {
         this.narrow = narrow;
         this.root.classList.toggle('wl-narrow', narrow);
         this.layoutRows();
+        this.renderNow();
       }
       if (this.autoFit) this.fit(false);
       this.schedule();
@@ -350,7 +355,34 @@ export class Timeline {
 
   private laneHeight(lane: Lane): number {
     if (lane.ws) return WS_LANE_H;
-    return Math.max(this.narrow ? NARROW_LANE_H : MIN_LANE_H, 8 + lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP);
+    const bars = 8 + lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP;
+    if (!this.narrow) return Math.max(MIN_LANE_H, bars);
+    // Tall enough for the reasons wrapped to the label's width: nothing is cut off.
+    const width = this.labelWidth() - 21; // the label's padding (2 × 10) and border
+    const lines = 1 + this.reasonLines(lane.label2, width) + this.reasonLines(lane.label3, width);
+    return Math.max(MIN_LANE_H, bars, 8 + lines * LABEL_LINE_H);
+  }
+
+  /** Lines `text` wraps to in a lane label `width` px wide: laid out once by the browser, then remembered. */
+  private reasonLines(text: string, width: number): number {
+    if (!text) return 1;
+    if (this.measure && this.measure.width !== width) {
+      this.measure.probe.remove();
+      this.measure = undefined;
+    }
+    if (!this.measure) {
+      const probe = el('div', 'wl-l2', undefined, { 'aria-hidden': 'true' });
+      probe.style.cssText = `position:absolute;visibility:hidden;left:-9999px;top:0;width:${width}px;white-space:normal;overflow-wrap:anywhere;display:block`;
+      this.root.append(probe);
+      this.measure = { probe, width, lines: new Map() };
+    }
+    let n = this.measure.lines.get(text);
+    if (n === undefined) {
+      this.measure.probe.textContent = text;
+      n = Math.min(MAX_REASON_LINES, Math.max(1, Math.round(this.measure.probe.getBoundingClientRect().height / LABEL_LINE_H)));
+      this.measure.lines.set(text, n);
+    }
+    return n;
   }
 
   private layoutRows(): void {

@@ -54,6 +54,17 @@ async function webviewFrame(page: Page, selector: string, timeoutMs: number): Pr
   throw new Error(`no webview frame shows ${selector} within ${timeoutMs} ms`);
 }
 
+/** Clicks the part of a timeline bar that is in view (a bar may run under the lane labels). */
+async function clickBar(frame: Frame, entry: number): Promise<void> {
+  const bar = frame.locator(`[data-entry="${entry}"]`).first();
+  const x = await bar.evaluate((b) => {
+    const r = b.getBoundingClientRect();
+    const t = b.closest('.wl-lane-track')!.getBoundingClientRect();
+    return (Math.max(r.left, t.left) + Math.min(r.right, t.right)) / 2 - r.left;
+  });
+  await bar.click({ position: { x, y: 7 } });
+}
+
 export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> {
   const { artifacts } = opts;
   const ports: number[] = [];
@@ -97,6 +108,22 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
     if (!/connection c1/.test(responseText)) throw new Error(`response tab lacks the connection facts:\n${responseText}`);
     log.push(`response tab: ${responseText.split('\n').slice(0, 3).join(' | ')}`);
     await page.screenshot({ path: join(artifacts, 'ui-02-response-tab.png') });
+    // A second click on the same Send refreshes that tab: still one response tab, no new group.
+    await step(page, artifacts, 'send-again', async () => {
+      const groups = await page.locator('.editor-group-container').count();
+      await sendLens.click();
+      await page.waitForFunction((n) => n === 2, ports.length, { timeout: 100 }).catch(() => undefined);
+      const deadline = Date.now() + 30_000;
+      while (ports.length < 2 && Date.now() < deadline) await page.waitForTimeout(50);
+      if (ports.length !== 2) throw new Error(`the server saw ${ports.length} requests after two clicks`);
+      // The same tab now shows the second exchange: c1 reused, or c2 if c1 idled out meanwhile.
+      await page.locator('.view-lines', { hasText: /connection\sc1\s\(reused\)|connection\sc2\s/ }).first().waitFor({ timeout: 15_000 });
+      const tabs = await page.locator('.tabs-container .tab', { hasText: /\.json/ }).count();
+      const after = await page.locator('.editor-group-container').count();
+      if (tabs !== 1 || after !== groups) throw new Error(`after a second send: ${tabs} response tabs, ${after} editor groups (was ${groups})`);
+      log.push(`second send: ${tabs} response tab, ${after} editor groups`);
+      await page.screenshot({ path: join(artifacts, 'ui-02b-response-tab-reused.png') });
+    });
 
     await step(page, artifacts, 'send-all', async () => {
       await page.locator('.tab', { hasText: 'people.http' }).first().click();
@@ -118,7 +145,7 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
     await page.screenshot({ path: join(artifacts, 'ui-03-timeline.png') });
     const drawn = lanes.filter((l) => l.entries.length).map((l) => l.entries.sort((a, b) => a - b));
     // What the server saw for the Send All (the 4 requests after the lens click).
-    const sendAll = ports.slice(1);
+    const sendAll = ports.slice(2);
     const byPort = new Map<number, number[]>();
     sendAll.forEach((p, i) => byPort.set(p, [...(byPort.get(p) ?? []), i]));
     const seen = [...byPort.values()];
@@ -126,7 +153,62 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
     if (JSON.stringify(drawn) !== JSON.stringify(seen)) throw new Error(`lanes ${JSON.stringify(drawn)} differ from the server's sockets ${JSON.stringify(seen)}`);
     if (JSON.stringify(seen) !== JSON.stringify([[0, 1, 2], [3]])) throw new Error(`server grouping ${JSON.stringify(seen)} is not the expected [[0,1,2],[3]]`);
 
-    // A WebSocket session: the "Connect" lens opens the session view; type a message, see the echo.
+    // With the timeline open, the person clicks back into a request and types: the follow-the-cursor
+    // reveal selects that request's bar in the timeline, and the keystrokes still land in the editor.
+    await step(page, artifacts, 'focus-stays-in-editor', async () => {
+      await page.locator('.tab', { hasText: 'people.http' }).first().click();
+      const line = (text: string) => page.locator('.editor-group-container .view-line', { hasText: text }).first();
+      await line('### list people').click();
+      await frame.waitForSelector('.wl-bar.selected[data-entry="0"]', { timeout: 15_000 });
+      await line('### one person').click();
+      // The reveal of entry 1 has reached the webview: this is the moment focus used to move.
+      await frame.waitForSelector('.wl-bar.selected[data-entry="1"]', { timeout: 15_000 });
+      await page.keyboard.press('End');
+      await page.keyboard.type(' typed by a person');
+      await line('### one person typed by a person').waitFor({ timeout: 10_000 });
+      const focus = await page.evaluate(() => ({ tag: document.activeElement?.tagName, inEditor: !!document.activeElement?.closest('.monaco-editor') }));
+      if (focus.tag === 'IFRAME' || !focus.inEditor) throw new Error(`keyboard focus left the editor: ${JSON.stringify(focus)}`);
+      log.push(`focus after the reveal: ${JSON.stringify(focus)}; typed text arrived in people.http`);
+      await page.screenshot({ path: join(artifacts, 'ui-05-focus-stays-in-editor.png') });
+    });
+
+    // The zoom buttons zoom around the selected exchange: it stays in view however far one zooms.
+    await step(page, artifacts, 'zoom-around-data', async () => {
+      await clickBar(frame, 0);
+      await frame.waitForSelector('.wl-bar.selected[data-entry="0"]');
+      for (let i = 0; i < 4; i++) await frame.click('button[aria-label="Zoom in (+)"]');
+      const seen = await frame.waitForFunction(
+        () => {
+          const bar = document.querySelector('[data-entry="0"]');
+          const track = bar?.closest('.wl-lane-track');
+          if (!bar || !track) return false;
+          const b = bar.getBoundingClientRect();
+          const t = track.getBoundingClientRect();
+          return b.right > t.left && b.left < t.right ? { bar: [Math.round(b.left), Math.round(b.right)], track: [Math.round(t.left), Math.round(t.right)] } : false;
+        },
+        undefined,
+        { timeout: 10_000 },
+      );
+      log.push(`after 4× zoom in (16×): selected bar ${JSON.stringify(await seen.jsonValue())} within the track`);
+      await page.screenshot({ path: join(artifacts, 'ui-06-timeline-zoomed.png') });
+      await frame.click('button[aria-label="Fit everything (0)"]');
+    });
+
+    // A narrow panel: the reasons under each lane wrap instead of being cut off.
+    await step(page, artifacts, 'timeline-narrow', async () => {
+      await page.setViewportSize({ width: 1000, height: 900 });
+      await frame.waitForSelector('.wl.wl-narrow', { timeout: 10_000 });
+      await clickBar(frame, 3);
+      const cut = await frame.$$eval('.wl-l2', (els) => els.filter((e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+      if (cut.length) throw new Error(`lane reasons cut off in a narrow panel: ${JSON.stringify(cut)}`);
+      const reasons = await frame.$$eval('.wl-l2', (els) => els.map((e) => e.textContent));
+      log.push(`narrow panel: every lane reason readable: ${JSON.stringify(reasons)}`);
+      await page.screenshot({ path: join(artifacts, 'ui-07-timeline-narrow.png') });
+      await page.setViewportSize({ width: 1600, height: 1000 });
+    });
+
+    // A WebSocket session: the "Connect" lens opens the session view; Enter sends and clears the
+    // composer, the echo arrives, and once closed the composer takes no more input.
     await step(page, artifacts, 'websocket', async () => {
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'chat.http' }).first().click();
       const connect = page.locator('.codelens-decoration a', { hasText: /^Connect$/ }).first();
@@ -134,11 +216,18 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
       await connect.click();
       const f = await webviewFrame(page, '#frames li[data-dir="receive"]', 30_000);
       await f.fill('#data', 'typed by a person');
-      await f.click('#send');
+      await f.press('#data', 'Enter');
       await f.waitForFunction(() => Array.from(document.querySelectorAll('#frames li .data')).some((e) => e.textContent === 'echo: typed by a person'), undefined, { timeout: 15_000 });
+      await f.waitForFunction(() => (document.getElementById('data') as HTMLTextAreaElement).value === '', undefined, { timeout: 5_000 });
       const frames = await f.$$eval('#frames li', (els) => els.map((e) => `${e.getAttribute('data-dir')} ${e.querySelector('.data')?.textContent}`));
-      log.push(`websocket view frames: ${JSON.stringify(frames)}`);
+      log.push(`websocket view frames: ${JSON.stringify(frames)}; composer cleared after Enter`);
       await page.screenshot({ path: join(artifacts, 'ui-04-websocket-session.png') });
+      await f.click('#close');
+      await f.waitForSelector('body[data-state="closed"]', { timeout: 10_000 });
+      const disabled = await f.$$eval('#composer textarea, #composer button', (els) => els.every((e) => (e as HTMLButtonElement).disabled));
+      if (!disabled) throw new Error('the composer is still enabled after the session closed');
+      log.push('websocket closed: composer disabled');
+      await page.screenshot({ path: join(artifacts, 'ui-08-websocket-closed.png') });
     });
     writeFileSync(join(artifacts, 'ui-result.txt'), `ok\n${log.join('\n')}\n`);
     console.log(log.join('\n'));
