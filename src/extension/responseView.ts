@@ -4,6 +4,7 @@
 // language service. Large bodies are opened from the engine's temp file, never as one big string.
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
+import { besideColumn } from './columns';
 import { formatError } from '../core/errors';
 import { OPEN_REASON_TEXT, type Connection, type Exchange } from '../core/timeline/model';
 
@@ -150,23 +151,12 @@ export class ResponseDocuments implements vscode.TextDocumentContentProvider, vs
     await refreshed;
     let doc = await vscode.workspace.openTextDocument(uri);
     if (doc.languageId !== kind.language) doc = await vscode.languages.setTextDocumentLanguage(doc, kind.language);
-    const viewColumn = this.responseColumn();
+    const viewColumn = besideColumn((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === RESPONSE_SCHEME);
     await vscode.window.showTextDocument(doc, { viewColumn, preview: false, preserveFocus: opts.preserveFocus ?? true });
     if (shown.bodyFile) {
       await vscode.window.showTextDocument(vscode.Uri.file(shown.bodyFile), { viewColumn, preview: true, preserveFocus: true });
     }
     return doc;
-  }
-
-  /**
-   * Responses go where responses already are; else beside the editor. Never Beside from a
-   * response group, which would open one more group per send.
-   */
-  private responseColumn(): vscode.ViewColumn {
-    for (const group of vscode.window.tabGroups.all) {
-      if (group.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === RESPONSE_SCHEME)) return group.viewColumn;
-    }
-    return vscode.ViewColumn.Beside;
   }
 
   private async closeTabs(match: (uri: vscode.Uri) => boolean): Promise<void> {
@@ -180,7 +170,7 @@ export class ResponseDocuments implements vscode.TextDocumentContentProvider, vs
     this.contents.set(uri.toString(), text);
     let doc = await vscode.workspace.openTextDocument(uri);
     if (doc.languageId !== language) doc = await vscode.languages.setTextDocumentLanguage(doc, language);
-    await vscode.window.showTextDocument(doc, { viewColumn: this.responseColumn(), preview: false, preserveFocus: true });
+    await vscode.window.showTextDocument(doc, { viewColumn: besideColumn(), preview: false, preserveFocus: true });
     return doc;
   }
 

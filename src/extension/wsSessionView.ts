@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { WsFrame } from '../core/timeline/model';
 import type { HostToWsViewMessage, WsViewToHostMessage } from '../protocol/wsSession';
 import type { WsSessionHandle } from '../runner/ws/session';
+import { besideColumn } from './columns';
 import { inlineScriptHtml } from './webviewHtml';
 
 const BATCH_MS = 50;
@@ -29,7 +30,7 @@ export class WsSessionView implements vscode.Disposable {
 
   constructor(readonly handle: WsSessionHandle, private readonly notify: (message: string) => void) {
     const s = handle.session;
-    this.panel = vscode.window.createWebviewPanel(WsSessionView.viewType, `WebSocket ${shortUrl(s.url)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
+    this.panel = vscode.window.createWebviewPanel(WsSessionView.viewType, `WebSocket ${shortUrl(s.url)}`, { viewColumn: besideColumn(), preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
     this.panel.webview.html = inlineScriptHtml(this.panel.webview, 'WebSocket session', BODY, CSS, SCRIPT);
     this.subscriptions.push(this.panel.webview.onDidReceiveMessage((m: WsViewToHostMessage) => void this.onMessage(m)));
     const off = handle.onFrame((f) => {
@@ -150,7 +151,7 @@ const BODY = `
 </form>`;
 
 const CSS = `
-body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); display: flex; flex-direction: column; height: 100vh; margin: 0; padding: 0 8px; box-sizing: border-box; }
+body { overflow-x: hidden; font-family: var(--vscode-font-family); color: var(--vscode-foreground); display: flex; flex-direction: column; height: 100vh; margin: 0; padding: 0 8px; box-sizing: border-box; }
 header { padding: 6px 0; border-bottom: 1px solid var(--vscode-panel-border); }
 #state { font-weight: 600; }
 #frames { flex: 1; overflow: auto; list-style: none; margin: 0; padding: 4px 0; font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); }
@@ -161,7 +162,7 @@ header { padding: 6px 0; border-bottom: 1px solid var(--vscode-panel-border); }
 #frames li.control { color: var(--vscode-descriptionForeground); }
 form { border-top: 1px solid var(--vscode-panel-border); padding: 6px 0; }
 textarea { width: 100%; box-sizing: border-box; background: var(--vscode-input-background); color: var(--vscode-input-foreground); border: 1px solid var(--vscode-input-border, transparent); font-family: var(--vscode-editor-font-family); }
-.row { display: flex; gap: 6px; align-items: center; margin-top: 4px; }
+.row { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 4px; }
 .sep { flex: 1; }
 #code { width: 5em; }
 button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 3px 10px; cursor: pointer; }

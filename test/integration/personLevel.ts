@@ -211,10 +211,14 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
     // composer, the echo arrives, and once closed the composer takes no more input.
     await step(page, artifacts, 'websocket', async () => {
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'chat.http' }).first().click();
+      await page.locator('.tab', { hasText: 'chat.http' }).first().waitFor({ timeout: 15_000 });
+      const groups = await page.locator('.editor-group-container').count();
       const connect = page.locator('.codelens-decoration a', { hasText: /^Connect$/ }).first();
       await connect.waitFor({ timeout: 30_000 });
       await connect.click();
       const f = await webviewFrame(page, '#frames li[data-dir="receive"]', 30_000);
+      const groupsAfter = await page.locator('.editor-group-container').count();
+      if (groupsAfter > groups) throw new Error(`the session view opened a new editor group (${groups} → ${groupsAfter})`);
       await f.fill('#data', 'typed by a person');
       await f.press('#data', 'Enter');
       await f.waitForFunction(() => Array.from(document.querySelectorAll('#frames li .data')).some((e) => e.textContent === 'echo: typed by a person'), undefined, { timeout: 15_000 });
