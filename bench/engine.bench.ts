@@ -57,8 +57,8 @@ async function engineRun(mode: ConnectionMode, url: string, n: number, concurren
  */
 async function childMain(kind: string, url: string, n: number): Promise<void> {
   const warm = 2000;
-  let cpu = 0;
-  let ms = 0;
+  let cpu: number;
+  let ms: number;
   if (kind === 'engine') {
     const recorder = new RunRecorder({ mode: 'keep-alive' });
     const engine = new HttpEngine({ recorder, mode: 'keep-alive' });

@@ -133,7 +133,10 @@ function exercise(text: string): void {
     // Range checks are not timed: they are the bench's, not the product's.
     const { lines } = splitLines(text);
     problem = badRange(lines, file) ?? badRange(lines, results);
-    for (const r of rangesOf([file, results])) void r, rangesChecked++;
+    for (const r of rangesOf([file, results])) {
+      void r;
+      rangesChecked++;
+    }
     if (ms > SLOW_MS) fail({ kind: 'slow', detail: `${ms.toFixed(0)} ms`, input: text });
   } catch (e) {
     fail({ kind: 'exception', detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e), input: text });
@@ -182,7 +185,10 @@ async function throughServer(): Promise<{ docs: number; maxMs: number; medianMs:
       const ms = performance.now() - t0;
       times.push(ms);
       const problem = badRange(lines, [diags.diagnostics, symbols, completion]);
-      for (const r of rangesOf([diags.diagnostics, symbols, completion])) void r, ranges++;
+      for (const r of rangesOf([diags.diagnostics, symbols, completion])) {
+        void r;
+        ranges++;
+      }
       if (problem) fail({ kind: 'server range', detail: problem, input: text });
       if (ms > SLOW_MS) fail({ kind: 'server slow', detail: `${ms.toFixed(0)} ms`, input: text });
       if (h.child.exitCode !== null) {

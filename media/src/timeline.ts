@@ -19,6 +19,11 @@ const BAR_H = 14;
 const BAR_GAP = 3;
 const WS_LANE_H = 64;
 const MIN_LANE_H = 54;
+/** Below this panel width the reasons wrap (taller lanes) and the details pane sits under the chart. */
+const NARROW_PX = 560;
+/** Line height of the lane label's text (.wl-l1, .wl-l2) and the most lines a reason may wrap to. */
+const LABEL_LINE_H = 15;
+const MAX_REASON_LINES = 4;
 const OVERSCAN_PX = 300;
 const MIN_MS_PER_PX = 0.0005;
 
@@ -56,6 +61,9 @@ export class Timeline {
   private msPerPx = 1;
   private autoFit = true;
   private selected = -1;
+  private narrow = false;
+  /** Narrow mode: a hidden label that wraps reasons as the lanes do, and the line counts it gave. */
+  private measure?: { probe: HTMLElement; width: number; lines: Map<string, number> };
   private focused = -1;
   private scheduled = false;
   private readonly laneViews = new Map<string, LaneView>();
@@ -108,9 +116,16 @@ export class Timeline {
     // VS Code switches themes by changing <body>'s class: redraw the canvas colours.
     new MutationObserver(() => this.schedule()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
     new ResizeObserver(() => {
+      const narrow = this.root.clientWidth > 0 && this.root.clientWidth < NARROW_PX;
+      if (narrow !== this.narrow) {
+        this.narrow = narrow;
+        this.root.classList.toggle('wl-narrow', narrow);
+        this.layoutRows();
+        this.renderNow();
+      }
       if (this.autoFit) this.fit(false);
       this.schedule();
-    }).observe(this.rowsEl);
+    }).observe(this.root);
   }
 
   // ——— data ———
@@ -185,7 +200,8 @@ export class Timeline {
       this.syncFilterControls();
     }
     this.layoutRows();
-    this.select(entry, true);
+    // Revealed from outside (the editor's cursor, a send): show it, but never take the keyboard.
+    this.select(entry, true, false);
   }
 
   private rebuild(): void {
@@ -348,7 +364,34 @@ export class Timeline {
 
   private laneHeight(lane: Lane): number {
     if (lane.ws) return WS_LANE_H;
-    return Math.max(MIN_LANE_H, 8 + lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP);
+    const bars = 8 + lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP;
+    if (!this.narrow) return Math.max(MIN_LANE_H, bars);
+    // Tall enough for the reasons wrapped to the label's width: nothing is cut off.
+    const width = this.labelWidth() - 21; // the label's padding (2 × 10) and border
+    const lines = 1 + this.reasonLines(lane.label2, width) + this.reasonLines(lane.label3, width);
+    return Math.max(MIN_LANE_H, bars, 8 + lines * LABEL_LINE_H);
+  }
+
+  /** Lines `text` wraps to in a lane label `width` px wide: laid out once by the browser, then remembered. */
+  private reasonLines(text: string, width: number): number {
+    if (!text) return 1;
+    if (this.measure && this.measure.width !== width) {
+      this.measure.probe.remove();
+      this.measure = undefined;
+    }
+    if (!this.measure) {
+      const probe = el('div', 'wl-l2', undefined, { 'aria-hidden': 'true' });
+      probe.style.cssText = `position:absolute;visibility:hidden;left:-9999px;top:0;width:${width}px;white-space:normal;overflow-wrap:anywhere;display:block`;
+      this.root.append(probe);
+      this.measure = { probe, width, lines: new Map() };
+    }
+    let n = this.measure.lines.get(text);
+    if (n === undefined) {
+      this.measure.probe.textContent = text;
+      n = Math.min(MAX_REASON_LINES, Math.max(1, Math.round(this.measure.probe.getBoundingClientRect().height / LABEL_LINE_H)));
+      this.measure.lines.set(text, n);
+    }
+    return n;
   }
 
   private layoutRows(): void {
@@ -405,7 +448,7 @@ export class Timeline {
 
   private zoomBy(factor: number, atPx?: number): void {
     const w = this.trackWidth();
-    const x = atPx ?? w / 2;
+    const x = atPx ?? this.zoomAnchorPx(w);
     const t = this.viewStart + x * this.msPerPx;
     const span = this.model.tMax - this.model.tMin;
     const maxMsPerPx = Math.max((span * 4) / w, MIN_MS_PER_PX);
@@ -413,6 +456,24 @@ export class Timeline {
     this.viewStart = t - x * this.msPerPx;
     this.autoFit = false;
     this.schedule();
+  }
+
+  /**
+   * Where the buttons and keys zoom around: the selected exchange when it is in view, else the
+   * middle of the data that is in view — never the empty middle of the track, which would push
+   * the bars out of the picture.
+   */
+  private zoomAnchorPx(w: number): number {
+    const viewEnd = this.viewStart + w * this.msPerPx;
+    const b = this.selected >= 0 ? this.model.bars[this.selected] : undefined;
+    let t: number;
+    if (b && b.end >= this.viewStart && b.start <= viewEnd) t = (Math.max(b.start, this.viewStart) + Math.min(b.end, viewEnd)) / 2;
+    else {
+      const from = Math.max(this.viewStart, this.model.tMin);
+      const to = Math.min(viewEnd, this.model.tMax);
+      t = from <= to ? (from + to) / 2 : (this.model.tMin + this.model.tMax) / 2;
+    }
+    return Math.min(w, Math.max(0, (t - this.viewStart) / this.msPerPx));
   }
 
   private panBy(px: number): void {
@@ -539,7 +600,7 @@ export class Timeline {
     const rect = canvas.getBoundingClientRect();
     const t = this.viewStart + (ev.clientX - rect.left) * this.msPerPx;
     const tol = 4 * this.msPerPx;
-    let i = lowerBound(ws.times, t - tol);
+    const i = lowerBound(ws.times, t - tol);
     if (i >= ws.count || ws.times[i]! > t + tol) return `WebSocket: ${ws.count} frames — click the 101 bar for the list`;
     const msgs = this.fullEntry(ws.entry, false)?._webSocketMessages ?? [];
     const m = msgs[ws.src[i]!];
@@ -572,7 +633,7 @@ export class Timeline {
     }
     const bars = laneRows[li]!.bars;
     const bi = bars.findIndex((b) => b.entry === cur);
-    let next = -1;
+    let next: number;
     if (k === 'ArrowRight') next = bars[Math.min(bars.length - 1, bi + 1)]?.entry ?? -1;
     else if (k === 'ArrowLeft') next = bars[Math.max(0, bi - 1)]?.entry ?? -1;
     else if (k === 'Home') next = bars[0]?.entry ?? -1;
@@ -620,7 +681,7 @@ export class Timeline {
     }
   }
 
-  private select(entry: number, reveal: boolean): void {
+  private select(entry: number, reveal: boolean, takeFocus = true): void {
     if (!this.model.bars[entry]) return;
     this.selected = entry;
     this.focused = entry;
@@ -629,7 +690,7 @@ export class Timeline {
     renderDetails(this.detailsEl, this.model, entry, this.fullEntry(entry), { openSource: this.host.openSource, close: () => this.closeDetails() });
     this.host.selected?.(entry);
     this.renderNow();
-    this.rowsEl.querySelector<HTMLElement>(`[data-entry="${entry}"]`)?.focus({ preventScroll: true });
+    if (takeFocus) this.rowsEl.querySelector<HTMLElement>(`[data-entry="${entry}"]`)?.focus({ preventScroll: true });
   }
 
   private closeDetails(): void {

@@ -3,6 +3,7 @@
 
 import { formatError, WlError } from '../core/errors';
 import { NETWORK_PRESETS } from '../core/network';
+import { COMMAND_HELP, wantsHelp } from './help';
 
 const COMMANDS: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   check: () => import('./commands/check'),
@@ -28,10 +29,15 @@ MODE is keep-alive (default), close, pipeline:N or h2.
 --network simulates a link on every connection: ${NETWORK_PRESETS.map((p) => p.preset).join(', ')}, RTT/DOWN/UP or off;
   --rtt (ms), --down and --up (kbit/s) set or override its figures.
 Exit codes: 0 done, 1 a request or session failed, 2 bad usage or a parse error.
-test: 0 every test passed, 1 a test failed (client.test, ??, a script error), 2 bad usage or a parse error.`;
+test: 0 every test passed, 1 a test failed (client.test, ??, a script error), 2 bad usage or a parse error.
+'wirelane CMD --help' explains a command and every option it takes.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === 'help' && rest[0] && COMMAND_HELP[rest[0]]) {
+    process.stdout.write(`${COMMAND_HELP[rest[0]]}\n`);
+    return 0;
+  }
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(USAGE + '\n');
     return cmd ? 0 : 2;
@@ -44,6 +50,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!load) {
     process.stderr.write(`wirelane: unknown command '${cmd}'\n\n${USAGE}\n`);
     return 2;
+  }
+  if (wantsHelp(rest)) {
+    process.stdout.write(`${COMMAND_HELP[cmd]}\n`);
+    return 0;
   }
   try {
     const mod = await load();

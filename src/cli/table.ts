@@ -1,7 +1,7 @@
 // What `wirelane run` and `compare` print: tables a person reads at a glance. Pure
 // formatting over the timeline model; colour is decided by the caller (TTY and NO_COLOR).
 
-import type { Connection, Exchange, Run, WsFrame, WsSession } from '../core/timeline/model';
+import { OPEN_REASON_TEXT, type Connection, type Exchange, type Run, type WsFrame, type WsSession } from '../core/timeline/model';
 import { connectionUses, summarize } from '../core/timeline/summary';
 
 export interface Style {
@@ -100,6 +100,7 @@ export function renderRunTable(run: Run, opts: TableOptions = {}): string {
   const width = Math.max(80, opts.width ?? 120);
   const maxFrames = opts.maxFrames ?? 20;
   const sessions = new Map(run.sessions.map((s) => [s.id, s]));
+  const connections = new Map(run.connections.map((c) => [c.id, c]));
   const header = ['#', 'name', 'method', 'url', 'status', 'conn', 'reuse', 'ms'];
   const rows: string[][] = [];
   const extra = new Map<number, string[]>();
@@ -117,6 +118,9 @@ export function renderRunTable(run: Run, opts: TableOptions = {}): string {
       formatMs(exchangeMs(ex)),
     ]);
     const lines: string[] = [];
+    // Why this exchange needed a new connection, in the words of docs/glossary.md.
+    const opened = ex.connectionId && !ex.reused ? connections.get(ex.connectionId) : undefined;
+    if (opened) lines.push(style.dim(`      ↳ ${opened.id} opened: ${opened.openDetail ?? OPEN_REASON_TEXT[opened.openReason]}`));
     if (ex.error) lines.push(`      ${style.red('✗')} ${ex.error.phase ? `(${ex.error.phase}) ` : ''}${ex.error.message}${ex.error.hint ? style.dim(` — ${ex.error.hint}`) : ''}`);
     const s = ex.sessionId ? sessions.get(ex.sessionId) : undefined;
     if (s) {

@@ -1,5 +1,6 @@
 // "Open Recording": any .har (ours, a browser's) in a custom read-only editor drawn by the
-// timeline renderer. Registered with priority "option" so other HAR tools stay the default.
+// timeline renderer. Registered with priority "option" so other HAR tools stay the default,
+// except for recordings in .wirelane/sessions, which are ours.
 import * as vscode from 'vscode';
 import { readHar } from '../core/har/read';
 import type { Har } from '../core/har/types';
@@ -7,6 +8,8 @@ import type { HostToTimelineMessage, TimelineToHostMessage } from '../protocol/w
 import { timelineHtml, timelineWebviewOptions } from './webviewHtml';
 
 export const HAR_VIEW_TYPE = 'wirelane.har';
+/** The same editor, but the default for recordings in .wirelane/sessions: clicking one there opens the timeline. */
+export const HAR_RECORDING_VIEW_TYPE = 'wirelane.harRecording';
 
 class HarDocument implements vscode.CustomDocument {
   constructor(readonly uri: vscode.Uri, readonly har: Har | undefined, readonly error: string | undefined, readonly warnings: string[]) {}
@@ -20,7 +23,8 @@ export class HarEditorProvider implements vscode.CustomReadonlyEditorProvider<Ha
   constructor(private readonly extensionUri: vscode.Uri, private readonly openSource: (file: string, line: number) => void) {}
 
   static register(context: vscode.ExtensionContext, provider: HarEditorProvider): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(HAR_VIEW_TYPE, provider, { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true });
+    const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
+    return vscode.Disposable.from(vscode.window.registerCustomEditorProvider(HAR_VIEW_TYPE, provider, options), vscode.window.registerCustomEditorProvider(HAR_RECORDING_VIEW_TYPE, provider, options));
   }
 
   async openCustomDocument(uri: vscode.Uri): Promise<HarDocument> {

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
-export function createLanguageClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): LanguageClient {
+export function createLanguageClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, environment: string | undefined): LanguageClient {
   const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -12,7 +12,7 @@ export function createLanguageClient(context: vscode.ExtensionContext, log: vsco
     documentSelector: [{ language: 'http' }],
     outputChannel: log,
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{http-client.env.json,http-client.private.env.json,.env}') },
-    initializationOptions: { environment: vscode.workspace.getConfiguration('wirelane').get<string>('environment') || null },
+    initializationOptions: { environment: environment ?? null },
   };
   return new LanguageClient('wirelane', 'Wirelane Language Server', serverOptions, clientOptions);
 }

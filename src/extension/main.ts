@@ -8,6 +8,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { LensCommands, NamedResponseNotification, SelectEnvironmentNotification, EnvironmentsRequest } from '../protocol/lsp';
 import { fromCurl, toCurl } from './curl';
 import { HarEditorProvider, HAR_VIEW_TYPE } from './harEditor';
+import { EnvironmentChoice } from './environment';
 import { createLanguageClient } from './languageClient';
 import { Recording } from './recording';
 import { ResponseDocuments } from './responseView';
@@ -35,13 +36,16 @@ export interface WirelaneApi {
   tests: HttpTestController;
   /** Every notification shown, newest last. */
   notifications: Array<{ level: string; message: string }>;
+  /** What went to the Output channel (level and message), newest last, bounded. */
+  logged: Array<{ level: string; message: string }>;
   clientReady: Promise<void>;
 }
 
 let api: WirelaneApi | undefined;
 
 export function activate(context: vscode.ExtensionContext): WirelaneApi {
-  const log = vscode.window.createOutputChannel('Wirelane', { log: true });
+  const logged: WirelaneApi['logged'] = [];
+  const log = remembering(vscode.window.createOutputChannel('Wirelane', { log: true }), logged);
   context.subscriptions.push(log);
   const version = String(context.extension.packageJSON.version ?? '0.0.0');
   const notifications: WirelaneApi['notifications'] = [];
@@ -62,7 +66,9 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     void vscode.window.showTextDocument(vscode.Uri.file(path), { selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.One });
   };
 
-  const client = createLanguageClient(context, log);
+  const envChoice = new EnvironmentChoice(context.workspaceState);
+  const settings = () => readSettings(envChoice);
+  const client = createLanguageClient(context, log, envChoice.selected());
   const clientReady = client.start().catch((err) => {
     log.error(`language server failed to start: ${err instanceof Error ? err.message : String(err)}`);
   });
@@ -71,7 +77,12 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
   const responses = new ResponseDocuments();
   const timeline = new TimelinePanel(context.extensionUri, openSource);
   const recording = new Recording();
-  const statusBar = new WirelaneStatusBar(recording, () => readSettings().environment);
+  const statusBar = new WirelaneStatusBar(recording, () => {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc || doc.languageId !== 'http') return envChoice.selected();
+    const env = envChoice.forDocument(doc);
+    return env.name && env.lone ? `${env.name} (the only one)` : env.name;
+  });
   const harEditor = new HarEditorProvider(context.extensionUri, openSource);
   const wsViews = new Set<WsSessionView>();
   const networkStatus = new NetworkStatusItem();
@@ -81,9 +92,14 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     void vscode.commands.executeCommand('setContext', 'wirelane.recording', recording.active);
   });
   context.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('wirelane.environment')) statusBar.update();
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration('wirelane.environment')) return;
+      // Set by hand in settings: that wins over an earlier pick.
+      await envChoice.forgetPick();
+      if (client.isRunning()) await client.sendNotification(SelectEnvironmentNotification.type, { name: envChoice.selected() ?? null });
+      statusBar.update();
     }),
+    vscode.window.onDidChangeActiveTextEditor(() => statusBar.update()),
   );
 
   const runs = new RunService({
@@ -91,7 +107,9 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     timeline,
     responses,
     recording,
-    settings: readSettings,
+    settings,
+    environmentFor: (doc) => envChoice.forDocument(doc).name,
+    environmentNames: (doc) => envChoice.forDocument(doc).names,
     notify,
     namedResponse: (uri, name, exchange) => {
       if (client.isRunning()) void client.sendNotification(NamedResponseNotification.type, { uri, name, exchange });
@@ -245,7 +263,8 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
       if (pick === undefined) return undefined;
       name = pick === none ? null : pick;
     }
-    await vscode.workspace.getConfiguration('wirelane').update('environment', name ?? '', vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+    // Kept in the workspace's state: picking an environment never writes .vscode/settings.json.
+    await envChoice.pick(name);
     if (client.isRunning()) await client.sendNotification(SelectEnvironmentNotification.type, { name });
     statusBar.update();
     return name;
@@ -298,8 +317,24 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: requests are sent without asking.')),
   );
 
-  api = { client, runs, timeline, responses, harEditor, recording, statusBar, networkStatus, wsViews, tests, notifications, clientReady: clientReady.then(() => undefined) };
+  api = { client, runs, timeline, responses, harEditor, recording, statusBar, networkStatus, wsViews, tests, notifications, logged, clientReady: clientReady.then(() => undefined) };
   return api;
+}
+
+/** The Output channel, also keeping what was written at each level (the tests read it). */
+function remembering(channel: vscode.LogOutputChannel, into: WirelaneApi['logged']): vscode.LogOutputChannel {
+  const levels = new Set(['trace', 'debug', 'info', 'warn', 'error']);
+  return new Proxy(channel, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof prop !== 'string' || !levels.has(prop) || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return (message: string | Error, ...args: unknown[]) => {
+        into.push({ level: prop, message: message instanceof Error ? message.message : message });
+        if (into.length > 500) into.splice(0, 100);
+        return (value as (...a: unknown[]) => void).call(target, message, ...args);
+      };
+    },
+  });
 }
 
 /** Start line of the region holding `line`: the nearest `###` at or above it. */

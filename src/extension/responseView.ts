@@ -2,7 +2,9 @@
 // about — status, time, which connection, new or reused and why — sit on top as comments of
 // the body's language (jsonc `//`, HTML/XML `<!-- -->`), so the document stays valid for its
 // language service. Large bodies are opened from the engine's temp file, never as one big string.
+import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
+import { besideColumn } from './columns';
 import { formatError } from '../core/errors';
 import { OPEN_REASON_TEXT, type Connection, type Exchange } from '../core/timeline/model';
 import { connectionUses } from '../core/timeline/summary';
@@ -126,24 +128,43 @@ export class ResponseDocuments implements vscode.TextDocumentContentProvider, vs
     return this.contents.get(uri.toString()) ?? '// This response is no longer kept. Send the request again.';
   }
 
-  /** Opens (or refreshes, with reuseTab) the response tab; returns the document shown. */
-  async show(shown: ResponseShown, opts: { reuseTab: boolean; preserveFocus?: boolean }): Promise<vscode.TextDocument> {
+  /**
+   * Opens the response tab, or refreshes the one already showing the same request (`key`: the
+   * file and request it came from), so sending a request again never piles up tabs. With
+   * reuseTab every response shares one tab. Returns the document shown.
+   */
+  async show(shown: ResponseShown, opts: { reuseTab: boolean; preserveFocus?: boolean; key?: string }): Promise<vscode.TextDocument> {
     const { text, kind } = renderResponse(shown);
     const ex = shown.exchange;
     const label = (ex.name ?? `${ex.request.method} ${safePath(ex.request.url)}`).replace(/[\\/:*?"<>|]+/g, '_').slice(0, 60);
+    const folder = opts.key ? createHash('sha1').update(opts.key).digest('hex').slice(0, 10) : String(++this.seq);
     const uri = opts.reuseTab
       ? vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/Response.${kind.ext}` })
-      : vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/${++this.seq}/${label}.${kind.ext}` });
+      : vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/${folder}/${label}.${kind.ext}` });
+    // The same request answered with another type or under another name: its old tab goes.
+    const stale = opts.reuseTab ? (p: string) => p.startsWith('/Response.') : (p: string) => p.startsWith(`/${folder}/`);
+    await this.closeTabs((u) => u.toString() !== uri.toString() && stale(u.path));
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    // A tab shown again is refreshed through onDidChange; wait for the new text to arrive so the
+    // caller (and the person) never reads the previous response.
+    const refreshed = open && open.getText() !== text ? textArrived(open, text) : undefined;
     this.contents.set(uri.toString(), text);
     if (this.contents.size > KEEP) this.contents.delete(this.contents.keys().next().value!);
     this.changed.fire(uri);
+    await refreshed;
     let doc = await vscode.workspace.openTextDocument(uri);
     if (doc.languageId !== kind.language) doc = await vscode.languages.setTextDocumentLanguage(doc, kind.language);
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: opts.preserveFocus ?? true });
+    const viewColumn = besideColumn((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === RESPONSE_SCHEME);
+    await vscode.window.showTextDocument(doc, { viewColumn, preview: false, preserveFocus: opts.preserveFocus ?? true });
     if (shown.bodyFile) {
-      await vscode.window.showTextDocument(vscode.Uri.file(shown.bodyFile), { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+      await vscode.window.showTextDocument(vscode.Uri.file(shown.bodyFile), { viewColumn, preview: true, preserveFocus: true });
     }
     return doc;
+  }
+
+  private async closeTabs(match: (uri: vscode.Uri) => boolean): Promise<void> {
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === RESPONSE_SCHEME && match(t.input.uri));
+    if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
   }
 
   /** A generated read-only document (the Compare table). */
@@ -152,7 +173,7 @@ export class ResponseDocuments implements vscode.TextDocumentContentProvider, vs
     this.contents.set(uri.toString(), text);
     let doc = await vscode.workspace.openTextDocument(uri);
     if (doc.languageId !== language) doc = await vscode.languages.setTextDocumentLanguage(doc, language);
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+    await vscode.window.showTextDocument(doc, { viewColumn: besideColumn(), preview: false, preserveFocus: true });
     return doc;
   }
 
@@ -160,6 +181,21 @@ export class ResponseDocuments implements vscode.TextDocumentContentProvider, vs
     this.registration.dispose();
     this.changed.dispose();
   }
+}
+
+function textArrived(doc: vscode.TextDocument, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      sub.dispose();
+      clearTimeout(timer);
+      resolve();
+    };
+    const sub = vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.document === doc && doc.getText() === text) done();
+    });
+    // The document may have been closed meanwhile: then it opens fresh with the new text.
+    const timer = setTimeout(done, 3000);
+  });
 }
 
 function safePath(url: string): string {

@@ -13,7 +13,7 @@ import { formatError, WlError, type ErrorInfo } from '../core/errors';
 import { parseHttpFile } from '../core/httpfile/index';
 import type { HttpFile } from '../core/httpfile/ast';
 import type { ResolvedRequest } from '../core/request';
-import type { ConnectionMode, Exchange } from '../core/timeline/model';
+import { OPEN_REASON_TEXT, type Connection, type ConnectionMode, type Exchange } from '../core/timeline/model';
 import { RunRecorder } from '../core/timeline/recorder';
 import { summarize } from '../core/timeline/summary';
 import { loadEnvironments, loadImports, resolveRegion, type NamedExchange, type ResolveContext } from '../core/variables/index';
@@ -45,6 +45,10 @@ export interface RunServiceDeps {
   responses: ResponseDocuments;
   recording: Recording;
   settings: () => WirelaneSettings;
+  /** The environment a send from `doc` uses: the selected one, else the file's only one. */
+  environmentFor: (doc: vscode.TextDocument) => string | undefined;
+  /** The environment names `doc`'s environment files define (to offer Select Environment). */
+  environmentNames: (doc: vscode.TextDocument) => string[];
   /** Tell the language server a named request has a response (chained references, hovers). */
   namedResponse: (uri: string, name: string, exchange: NamedExchange) => void;
   /** Every user-facing message goes through here (the tests read them). */
@@ -109,7 +113,7 @@ export class RunService implements vscode.Disposable {
     return {
       filePath: doc.uri.fsPath,
       workspaceRoot: folder?.uri.fsPath ?? dirname(doc.uri.fsPath),
-      envName: s.environment,
+      envName: this.deps.environmentFor(doc),
       readFile: (p) => {
         try {
           return readFileSync(p, 'utf8');
@@ -271,7 +275,8 @@ export class RunService implements vscode.Disposable {
       if (sent.error && !sent.exchange) return this.failed(sent.error, doc);
       const ex = sent.exchange!;
       const connection = ex.connectionId ? session.recorder.connection(ex.connectionId) : undefined;
-      const document = await this.deps.responses.show({ exchange: ex, connection, body: sent.body, bodyFile: sent.bodyFile }, { reuseTab: s.reuseResponseTab });
+      this.logExchange(ex, connection);
+      const document = await this.deps.responses.show({ exchange: ex, connection, body: sent.body, bodyFile: sent.bodyFile }, { reuseTab: s.reuseResponseTab, key: `${doc.uri.toString()}#${regionIndex}` });
       const entry = this.deps.timeline.feed.entryIndex(ex);
       if (entry !== undefined) this.deps.timeline.reveal(entry);
       if (ex.error) this.reportError(ex.error);
@@ -382,12 +387,13 @@ export class RunService implements vscode.Disposable {
       return undefined;
     }
     const m = mode ?? s.mode;
-    const recorder = new RunRecorder({ mode: m, environment: s.environment, file: vscode.workspace.asRelativePath(doc.uri) });
+    const envName = this.deps.environmentFor(doc);
+    const recorder = new RunRecorder({ mode: m, environment: envName, file: vscode.workspace.asRelativePath(doc.uri) });
     this.showInTimeline([recorder], `${vscode.workspace.asRelativePath(doc.uri)} · ${m}`);
     this.deps.timeline.show();
     this.deps.recording.attach(recorder);
     const result = await this.track(`Wirelane: sending ${vscode.workspace.asRelativePath(doc.uri)}`, (signal) =>
-      runFile(this.fileRunOptions(doc.uri, doc.getText(), s, m, signal, recorder)).catch((err) => {
+      runFile({ ...this.fileRunOptions(doc.uri, doc.getText(), s, m, signal, recorder), envName }).catch((err) => {
         this.failed(err, doc);
         return undefined;
       }),
@@ -395,6 +401,7 @@ export class RunService implements vscode.Disposable {
     if (!result) return undefined;
     this.lastRun = result;
     this.logChecks(vscode.workspace.asRelativePath(doc.uri), ...result.results.map((r) => ({ checks: r.checks ?? [], logs: r.logs ?? [] })));
+    for (const r of result.results) if (r.exchange) this.logExchange(r.exchange, result.run.connections.find((c) => c.id === r.exchange!.connectionId));
     for (const r of result.results) {
       if (r.name && r.exchange?.response && !r.error) {
         this.deps.namedResponse(doc.uri.toString(), r.name, {
@@ -463,7 +470,8 @@ export class RunService implements vscode.Disposable {
       this.failed(badProxy, doc);
       return [];
     }
-    const recorders = s.compareModes.map((mode) => new RunRecorder({ mode, idPrefix: `${mode}/`, label: mode, environment: s.environment, file: vscode.workspace.asRelativePath(doc.uri) }));
+    const envName = this.deps.environmentFor(doc);
+    const recorders = s.compareModes.map((mode) => new RunRecorder({ mode, idPrefix: `${mode}/`, label: mode, environment: envName, file: vscode.workspace.asRelativePath(doc.uri) }));
     this.showInTimeline(recorders, `compare ${vscode.workspace.asRelativePath(doc.uri)}`);
     this.deps.timeline.show();
     const results: FileRunResult[] = [];
@@ -472,7 +480,7 @@ export class RunService implements vscode.Disposable {
         this.deps.recording.attach(recorders[i]);
         try {
           results.push(
-            await runFile(this.fileRunOptions(doc.uri, doc.getText(), s, s.compareModes[i], signal, recorders[i])),
+            await runFile({ ...this.fileRunOptions(doc.uri, doc.getText(), s, s.compareModes[i], signal, recorders[i]), envName }),
           );
         } catch (err) {
           this.failed(err, doc);
@@ -534,22 +542,51 @@ export class RunService implements vscode.Disposable {
     });
   }
 
+  /** One line per exchange in the Output channel: what was sent, what came back, on which connection and why. */
+  private logExchange(ex: Exchange, c: Connection | undefined): void {
+    const took = ex.endedAt !== undefined ? ` in ${(ex.endedAt - ex.startedAt).toFixed(0)} ms` : '';
+    const outcome = ex.response ? `${ex.response.status}${ex.response.statusText ? ` ${ex.response.statusText}` : ''}` : ex.error ? ex.error.code : 'no response';
+    const conn = ex.connectionId ? ` on ${ex.connectionId} (${ex.reused ? 'reused' : `new: ${c?.openDetail ?? (c ? OPEN_REASON_TEXT[c.openReason] : 'opened for it')}`})` : '';
+    const line = `${ex.request.method} ${ex.request.url} → ${outcome}${took}${conn}`;
+    if (ex.error && ex.error.code !== 'WL_CANCELLED') this.deps.log.warn(line);
+    else this.deps.log.info(line);
+  }
+
   private failed(err: unknown, doc?: vscode.TextDocument): SendOutcome {
     const info: ErrorInfo =
       err instanceof WlError ? err.toInfo() : typeof err === 'object' && err && 'code' in err && 'message' in err ? (err as ErrorInfo) : { code: 'WL_INTERNAL', message: err instanceof Error ? err.message : String(err) };
     if (!info.source && doc) info.source = { file: doc.uri.fsPath, line: 0 };
+    if (doc && info.phase === 'resolve' && !this.deps.environmentFor(doc) && this.deps.environmentNames(doc).length) {
+      this.reportNoEnvironment(info);
+      return { error: info };
+    }
     this.reportError(info);
     return { error: info };
+  }
+
+  /**
+   * A variable is missing and the file has environments, none selected: the likely fix is to pick
+   * one, so say that in words and offer the command rather than a bare error code.
+   */
+  private reportNoEnvironment(info: ErrorInfo): void {
+    const where = info.source && info.source.line > 0 ? ` (${vscode.workspace.asRelativePath(info.source.file)}:${info.source.line})` : '';
+    this.deps.log.warn(formatError(info));
+    const pick = 'Select Environment';
+    void this.deps.notify('warning', `Wirelane: not sent — ${info.message}${where}. Select an environment from http-client.env.json first.`, pick).then((a) => {
+      if (a === pick) void vscode.commands.executeCommand('wirelane.selectEnvironment');
+    });
   }
 
   private reportError(info: ErrorInfo, prefix = ''): void {
     const shown = info.source ? { ...info, source: { file: vscode.workspace.asRelativePath(info.source.file), line: info.source.line } } : info;
     if (shown.source && shown.source.line <= 0) delete shown.source;
-    this.deps.log.error(`${prefix}${formatError(shown)}`);
     if (info.code === 'WL_CANCELLED') {
+      // The person asked for it: information, not an error.
+      this.deps.log.info(`${prefix}${formatError(shown)}`);
       void this.deps.notify('info', `Wirelane: ${prefix}${info.message}`);
       return;
     }
+    this.deps.log.error(`${prefix}${formatError(shown)}`);
     void this.deps.notify('error', `Wirelane: ${prefix}${formatError(shown)}`, 'Open Timeline', 'Show Log').then((a) => {
       if (a === 'Open Timeline') this.deps.timeline.show(false);
       if (a === 'Show Log') this.deps.log.show(true);

@@ -34,8 +34,10 @@ export function isMode(s: string): s is ConnectionMode {
   return MODE_RE.test(s);
 }
 
-export function readSettings(): WirelaneSettings {
+/** `choice`: where the selected environment comes from (the person's pick); else the setting. */
+export function readSettings(choice?: { selected(): string | undefined }): WirelaneSettings {
   const c = vscode.workspace.getConfiguration('wirelane');
+  const environment = choice ? choice.selected() : c.get<string>('environment', '').trim() || undefined;
   const http = vscode.workspace.getConfiguration('http');
   const mode = c.get<string>('defaultMode', 'keep-alive');
   const timeout = c.get<number>('timeoutMs', 30000);
@@ -53,9 +55,9 @@ export function readSettings(): WirelaneSettings {
     proxySupport,
     recordingFolder: c.get<string>('recording.folder', '.wirelane/sessions'),
     redactSecrets: c.get<boolean>('recording.redactSecrets', true),
-    environment: c.get<string>('environment', '').trim() || undefined,
+    environment,
     reuseResponseTab: c.get<boolean>('response.reuseTab', false),
-    restClientEnv: restClientEnv(c.get<string>('environment', '').trim() || undefined),
+    restClientEnv: restClientEnv(environment),
   };
 }
 

@@ -1,6 +1,7 @@
 // The timeline panel: one per workspace, drawn by media/dist/timeline.js, fed live by TimelineFeed.
 import * as vscode from 'vscode';
 import type { HostToTimelineMessage, TimelineToHostMessage } from '../protocol/webview';
+import { besideColumn } from './columns';
 import { TimelineFeed } from './timelineFeed';
 import { timelineHtml, timelineWebviewOptions } from './webviewHtml';
 
@@ -33,7 +34,7 @@ export class TimelinePanel implements vscode.Disposable {
       this.panel.reveal(undefined, preserveFocus);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, 'Wirelane Timeline', { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, {
+    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, 'Wirelane Timeline', { viewColumn: besideColumn(), preserveFocus }, {
       ...timelineWebviewOptions(this.extensionUri),
       retainContextWhenHidden: true,
     });

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { WsFrame } from '../core/timeline/model';
 import type { HostToWsViewMessage, WsViewToHostMessage } from '../protocol/wsSession';
 import type { WsSessionHandle } from '../runner/ws/session';
+import { besideColumn } from './columns';
 import { inlineScriptHtml } from './webviewHtml';
 
 const BATCH_MS = 50;
@@ -29,7 +30,7 @@ export class WsSessionView implements vscode.Disposable {
 
   constructor(readonly handle: WsSessionHandle, private readonly notify: (message: string) => void) {
     const s = handle.session;
-    this.panel = vscode.window.createWebviewPanel(WsSessionView.viewType, `WebSocket ${shortUrl(s.url)}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
+    this.panel = vscode.window.createWebviewPanel(WsSessionView.viewType, `WebSocket ${shortUrl(s.url)}`, { viewColumn: besideColumn(), preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
     this.panel.webview.html = inlineScriptHtml(this.panel.webview, 'WebSocket session', BODY, CSS, SCRIPT);
     this.subscriptions.push(this.panel.webview.onDidReceiveMessage((m: WsViewToHostMessage) => void this.onMessage(m)));
     const off = handle.onFrame((f) => {
@@ -91,10 +92,11 @@ export class WsSessionView implements vscode.Disposable {
             try {
               JSON.parse(String(m.data));
             } catch (err) {
-              throw new Error(`Not valid JSON: ${err instanceof Error ? err.message : err}`);
+              throw new Error(`Not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
             }
             await this.handle.sendText(String(m.data));
           } else await this.handle.sendText(String(m.data));
+          this.post({ type: 'sent', ok: true });
           break;
         case 'ping':
           await this.handle.ping();
@@ -107,6 +109,7 @@ export class WsSessionView implements vscode.Disposable {
       }
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
+      if (m?.type === 'send') this.post({ type: 'sent', ok: false, error: this.lastError });
       this.notify(`Wirelane WebSocket: ${this.lastError}`);
     }
   }
@@ -135,7 +138,7 @@ const BODY = `
 <header><span id="state">connecting…</span> <span id="url"></span></header>
 <ol id="frames" aria-label="frames"></ol>
 <form id="composer">
-  <textarea id="data" rows="3" placeholder="Message"></textarea>
+  <textarea id="data" rows="3" placeholder="Message (Enter sends, Shift+Enter for a new line)"></textarea>
   <div class="row">
     <select id="format" aria-label="format"><option value="text">Text</option><option value="json">JSON</option><option value="hex">Binary (hex)</option></select>
     <button type="submit" id="send">Send</button>
@@ -148,7 +151,7 @@ const BODY = `
 </form>`;
 
 const CSS = `
-body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); display: flex; flex-direction: column; height: 100vh; margin: 0; padding: 0 8px; box-sizing: border-box; }
+body { overflow-x: hidden; font-family: var(--vscode-font-family); color: var(--vscode-foreground); display: flex; flex-direction: column; height: 100vh; margin: 0; padding: 0 8px; box-sizing: border-box; }
 header { padding: 6px 0; border-bottom: 1px solid var(--vscode-panel-border); }
 #state { font-weight: 600; }
 #frames { flex: 1; overflow: auto; list-style: none; margin: 0; padding: 4px 0; font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); }
@@ -159,10 +162,11 @@ header { padding: 6px 0; border-bottom: 1px solid var(--vscode-panel-border); }
 #frames li.control { color: var(--vscode-descriptionForeground); }
 form { border-top: 1px solid var(--vscode-panel-border); padding: 6px 0; }
 textarea { width: 100%; box-sizing: border-box; background: var(--vscode-input-background); color: var(--vscode-input-foreground); border: 1px solid var(--vscode-input-border, transparent); font-family: var(--vscode-editor-font-family); }
-.row { display: flex; gap: 6px; align-items: center; margin-top: 4px; }
+.row { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 4px; }
 .sep { flex: 1; }
 #code { width: 5em; }
 button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 3px 10px; cursor: pointer; }
+button:disabled, textarea:disabled, input:disabled, select:disabled { opacity: 0.5; cursor: default; }
 input, select { background: var(--vscode-input-background); color: var(--vscode-input-foreground); border: 1px solid var(--vscode-input-border, transparent); }`;
 
 // Runs in the webview. Plain ES2020, no imports; every value shown goes through textContent.
@@ -202,11 +206,28 @@ const SCRIPT = `(() => {
       urlEl.textContent = m.url + (m.connectionId ? ' \\u00b7 ' + m.connectionId : '');
       state.textContent = m.state === 'open' ? 'open' : 'closed' + (m.closeCode ? ' ' + m.closeCode : '') + (m.closeReason ? ' ' + m.closeReason : '') + (m.closedBy ? ' by ' + m.closedBy : '') + (m.error ? ' \\u2014 ' + m.error : '');
       document.body.dataset.state = m.state;
+      // A closed session takes no more messages: the composer says so by being disabled.
+      for (const c of document.querySelectorAll('#composer textarea, #composer input, #composer select, #composer button')) c.disabled = m.state !== 'open';
+    } else if (m.type === 'sent') {
+      if (m.ok) {
+        dataEl.value = '';
+        dataEl.focus();
+      }
     }
   });
-  document.getElementById('composer').addEventListener('submit', (e) => {
+  const dataEl = document.getElementById('data');
+  const form = document.getElementById('composer');
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
-    vscode.postMessage({ type: 'send', format: document.getElementById('format').value, data: document.getElementById('data').value });
+    if (dataEl.disabled) return;
+    vscode.postMessage({ type: 'send', format: document.getElementById('format').value, data: dataEl.value });
+  });
+  // Enter sends (as in a chat); Shift+Enter, or Enter while composing an IME word, is a new line.
+  dataEl.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
   });
   document.getElementById('ping').addEventListener('click', () => vscode.postMessage({ type: 'ping' }));
   document.getElementById('close').addEventListener('click', () => vscode.postMessage({ type: 'close', code: Number(document.getElementById('code').value), reason: document.getElementById('reason').value }));

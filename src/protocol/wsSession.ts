@@ -20,7 +20,14 @@ export interface WsStateMessage {
   error?: string;
 }
 
-export type HostToWsViewMessage = WsFramesMessage | WsStateMessage;
+/** host → view: the composer's message went out (the view clears the composer) or was refused. */
+export interface WsSentMessage {
+  type: 'sent';
+  ok: boolean;
+  error?: string;
+}
+
+export type HostToWsViewMessage = WsFramesMessage | WsStateMessage | WsSentMessage;
 
 /** view → host: send what the composer holds. `hex` is binary written as hex digits (spaces allowed). */
 export interface WsSendMessage {

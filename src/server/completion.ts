@@ -26,6 +26,8 @@ export interface CompletionInput {
   extraEnv?: Record<string, string>;
   /** Response headers of named requests already sent, for `name.response.headers.` */
   namedHeaders(name: string): string[];
+  /** The client takes snippets (`snippetSupport`); without it every item is plain text. Default true. */
+  snippets?: boolean;
 }
 
 function range(line: number, from: number, to: number): Range {
@@ -33,13 +35,35 @@ function range(line: number, from: number, to: number): Range {
 }
 
 export function complete(input: CompletionInput): CompletionItem[] {
+  const items = completeItems(input);
+  return input.snippets === false ? items.map(plainItem) : items;
+}
+
+/** The same item as plain text: `${1:x}` → `x`, `${1|a,b|}` → `a`, `\$` → `$`. */
+function plainItem(item: CompletionItem): CompletionItem {
+  if (item.insertTextFormat !== InsertTextFormat.Snippet) return item;
+  const plain = (s: string) =>
+    s
+      .replace(/\$\{\d+\|([^,|}]*)[^}]*\|\}/g, '$1')
+      .replace(/\$\{\d+:([^}]*)\}/g, '$1')
+      .replace(/\$\{?\d+\}?/g, '')
+      .replace(/\\([$}\\])/g, '$1');
+  const out: CompletionItem = { ...item, insertTextFormat: InsertTextFormat.PlainText };
+  if (item.insertText !== undefined) out.insertText = plain(item.insertText);
+  if (item.textEdit) out.textEdit = { ...item.textEdit, newText: plain(item.textEdit.newText) };
+  return out;
+}
+
+function completeItems(input: CompletionInput): CompletionItem[] {
   const { doc, position } = input;
   const line = lineText(doc, position.line);
   const before = line.slice(0, position.character);
   const after = line.slice(position.character);
 
   const inVar = /\{\{\s*%?\s*([^{}]*)$/.exec(before);
-  if (inVar) return variableItems(input, inVar[1], position, /^\s*\}\}/.test(after));
+  // Braces the editor already closed (`{{|}}` after auto-closing, or a lone `}`) are replaced
+  // together with the name, so the result always ends in exactly one `}}`.
+  if (inVar) return variableItems(input, inVar[1], position, /^\}{0,2}/.exec(after)![0].length);
 
   const dirValue = /^\s*(?:#|\/\/)\s*@([\w-]+)\s*=?\s*([\w-]*)$/.exec(before);
   if (dirValue && before.match(/@[\w-]+\s/)) {
@@ -102,9 +126,9 @@ export function complete(input: CompletionInput): CompletionItem[] {
   return [];
 }
 
-function variableItems(input: CompletionInput, typed: string, position: Position, closed: boolean): CompletionItem[] {
+function variableItems(input: CompletionInput, typed: string, position: Position, closers: number): CompletionItem[] {
   const from = position.character - typed.length;
-  const edit = (newText: string) => ({ range: range(position.line, from, position.character), newText: closed ? newText : `${newText}}}` });
+  const edit = (newText: string) => ({ range: range(position.line, from, position.character + closers), newText: `${newText}}}` });
   const items: CompletionItem[] = [];
 
   // `login.response.headers.` → header names; `login.` → request/response; `login.response.` → body/headers.

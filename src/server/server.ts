@@ -30,6 +30,7 @@ import {
 } from '../protocol/lsp';
 import { Analyses } from './analysis';
 import { complete } from './completion';
+import { quickFixes } from './quickFixes';
 import { DiagnosticsScheduler } from './diagnostics';
 import { hover } from './hover';
 import { codeLenses, definitions, documentLinks, documentSymbols, foldingRanges, references, renameEdits, targetAt } from './navigation';
@@ -52,7 +53,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const resolveContext = (uri: string): ResolveContext => ({
     filePath: workspace.filePathOf(uri),
     workspaceRoot: workspace.root,
-    envName: workspace.selectedEnv ?? undefined,
+    envName: workspace.envFor(workspace.filePathOf(uri)) ?? undefined,
     readFile: workspace.readFile,
     fileExists: (p) => existsSync(p),
     processEnv: process.env,
@@ -78,8 +79,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   };
 
   let watchFiles = false;
+  // Clients that cannot take snippets get plain text (`${1:x}` would be typed in literally).
+  let snippets = false;
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    snippets = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     const rootUri = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
     workspace.root = (rootUri ? uriToPath(rootUri) : undefined) ?? params.rootPath ?? undefined;
     const init = (params.initializationOptions ?? {}) as { environment?: unknown; diagnosticsDelayMs?: unknown; environmentVariables?: unknown; trace?: unknown };
@@ -92,6 +96,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         textDocumentSync: TextDocumentSyncKind.Incremental,
         completionProvider: { triggerCharacters: ['{', '@', '$', '.', ':'] },
         hoverProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
         codeLensProvider: { resolveProvider: false },
         documentSymbolProvider: true,
         foldingRangeProvider: true,
@@ -195,9 +200,25 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         position: p.position,
         file,
         env: workspace.environments(workspace.filePathOf(doc.uri)),
-        envName: workspace.selectedEnv,
+        envName: workspace.envFor(workspace.filePathOf(doc.uri)),
         extraEnv: workspace.extraEnv,
         namedHeaders: (name) => workspace.namedFor(doc.uri).get(name)?.response?.headers.map(([k]) => k) ?? [],
+        snippets,
+      });
+    }),
+  );
+  connection.onCodeAction((p, token) =>
+    runSafe(log, 'codeAction', token, [], () => {
+      const doc = documents.get(p.textDocument.uri);
+      if (!doc || !p.context.diagnostics.length) return [];
+      const filePath = workspace.filePathOf(doc.uri);
+      return quickFixes({
+        doc,
+        file: analyses.get(doc).file,
+        diagnostics: p.context.diagnostics.filter((d) => d.source === 'wirelane'),
+        env: workspace.environments(filePath),
+        envName: workspace.envFor(filePath),
+        extraEnv: workspace.extraEnv,
       });
     }),
   );
@@ -247,7 +268,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const file = analyses.get(doc).file;
       const target = targetAt(doc, file, p.position);
       if (!target) return [];
-      return definitions(doc.uri, file, target, workspace.environments(workspace.filePathOf(doc.uri)), workspace.selectedEnv, workspace.readFile);
+      return definitions(doc.uri, file, target, workspace.environments(workspace.filePathOf(doc.uri)), workspace.envFor(workspace.filePathOf(doc.uri)), workspace.readFile);
     }),
   );
   connection.onReferences((p, token) =>

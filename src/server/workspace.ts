@@ -3,7 +3,7 @@
 // requests the extension reported, and file reads for the core (which does no I/O itself).
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadDotenv, loadEnvironments, type LoadedEnvironments } from '../core/variables/environments';
+import { loadDotenv, loadEnvironments, loneEnvironment, type LoadedEnvironments } from '../core/variables/environments';
 import type { NamedExchange } from '../core/variables/chaining';
 
 interface CachedFile {
@@ -63,6 +63,11 @@ export class Workspace {
 
   environments(filePath: string): LoadedEnvironments {
     return loadEnvironments({ filePath, workspaceRoot: this.root, readFile: this.readFile });
+  }
+
+  /** The selected environment, else the only one the file's environment files define. */
+  envFor(filePath: string): string | null {
+    return this.selectedEnv ?? loneEnvironment(this.environments(filePath)) ?? null;
   }
 
   dotenv(filePath: string): Record<string, string> {

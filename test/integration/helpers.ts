@@ -1,6 +1,6 @@
 // Shared by the integration tests (bundled into each *.test.js). Real servers on 127.0.0.1:0,
 // the real vscode API, and the extension's exported API for what the UI shows.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -124,11 +124,32 @@ export function partition<T>(items: T[], key: (t: T) => string | number | undefi
   return [...groups.values()];
 }
 
+/** Resolves with the document's diagnostics once `pred` holds for them (on the diagnostics event). */
+export function diagnosticsFor(uri: vscode.Uri, pred: (d: readonly vscode.Diagnostic[]) => boolean, timeoutMs = 15_000): Promise<readonly vscode.Diagnostic[]> {
+  const now = vscode.languages.getDiagnostics(uri);
+  if (pred(now)) return Promise.resolve(now);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`no matching diagnostics within ${timeoutMs} ms; have ${JSON.stringify(vscode.languages.getDiagnostics(uri))}`));
+    }, timeoutMs);
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (!e.uris.some((u) => u.toString() === uri.toString())) return;
+      const d = vscode.languages.getDiagnostics(uri);
+      if (pred(d)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(d);
+      }
+    });
+  });
+}
+
 /** Appends a line to the results file (what a reader of the CI log needs beyond pass/fail). */
 export function note(line: string): void {
   const file = process.env.WIRELANE_IT_RESULTS;
   if (!file) return;
-  require('node:fs').appendFileSync(file, `note ${line}\n`);
+  appendFileSync(file, `note ${line}\n`);
 }
 
 export async function closeAllEditors(): Promise<void> {

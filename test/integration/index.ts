@@ -4,11 +4,12 @@
 import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Mocha from 'mocha';
+import * as vscode from 'vscode';
 
 export function run(): Promise<void> {
   const resultsFile = process.env.WIRELANE_IT_RESULTS ?? join(__dirname, '..', '..', '..', 'test-artifacts', 'vscode', 'integration-results.txt');
   mkdirSync(dirname(resultsFile), { recursive: true });
-  writeFileSync(resultsFile, `# wirelane integration suite, VS Code ${require('vscode').version}, ${new Date().toISOString()}\n`);
+  writeFileSync(resultsFile, `# wirelane integration suite, VS Code ${vscode.version}, ${new Date().toISOString()}\n`);
   const log = (line: string) => appendFileSync(resultsFile, line + '\n');
 
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 30_000, reporter: 'spec' });

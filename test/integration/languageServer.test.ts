@@ -2,27 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SendOutcome } from '../../src/extension/runService';
-import { closeAllEditors, openFile, startServer, wirelane } from './helpers';
-
-function diagnosticsFor(uri: vscode.Uri, pred: (d: readonly vscode.Diagnostic[]) => boolean, timeoutMs = 15_000): Promise<readonly vscode.Diagnostic[]> {
-  const now = vscode.languages.getDiagnostics(uri);
-  if (pred(now)) return Promise.resolve(now);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`no matching diagnostics within ${timeoutMs} ms; have ${JSON.stringify(vscode.languages.getDiagnostics(uri))}`));
-    }, timeoutMs);
-    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
-      if (!e.uris.some((u) => u.toString() === uri.toString())) return;
-      const d = vscode.languages.getDiagnostics(uri);
-      if (pred(d)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(d);
-      }
-    });
-  });
-}
+import { closeAllEditors, diagnosticsFor, openFile, startServer, wirelane } from './helpers';
 
 suite('language server in VS Code', () => {
   teardown(closeAllEditors);

@@ -135,6 +135,8 @@ export async function launchBrowser(env: Env): Promise<Browser> {
   try {
     pw = await import('playwright-core');
   } catch {
+    // The cached copy outside the repository, by path: only require() takes one under tsx.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     pw = require(join(env.WIRELANE_TOOLS, 'playwright-core'));
   }
   return pw.chromium.launch({

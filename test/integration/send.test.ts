@@ -43,6 +43,9 @@ suite('send request', () => {
     const uri = editor.document.uri.toString();
     const a = (await vscode.commands.executeCommand('wirelane.sendRequest', uri, 0)) as SendOutcome;
     const b = (await vscode.commands.executeCommand('wirelane.sendRequest', uri, 0)) as SendOutcome;
+    // One tab per request: the second send refreshed the first one's document.
+    assert.equal(b.document!.uri.toString(), a.document!.uri.toString());
+    const bText = b.document!.getText();
     const c = (await vscode.commands.executeCommand('wirelane.sendRequestNewConnection', uri, 0)) as SendOutcome;
     const ports = server.seen.map((s) => s.remotePort);
     assert.equal(ports.length, 3);
@@ -52,7 +55,7 @@ suite('send request', () => {
     assert.equal(b.exchange!.reused, true);
     assert.notEqual(c.exchange!.connectionId, b.exchange!.connectionId);
     assert.equal(c.exchange!.reused, false);
-    assert.match(b.document!.getText(), /connection c1 \(reused\)/);
+    assert.match(bText, /connection c1 \(reused\)/);
     assert.match(c.document!.getText(), /connection c2 \(new: /);
   });
 
@@ -63,7 +66,7 @@ suite('send request', () => {
     const text = (await vscode.commands.executeCommand('wirelane.sendRequest', uri, lineOf(editor.document, '/text'))) as SendOutcome;
     const xml = (await vscode.commands.executeCommand('wirelane.sendRequest', uri, lineOf(editor.document, '/xml'))) as SendOutcome;
     assert.equal(html.document!.languageId, 'html');
-    assert.match(html.document!.getText(), /^<!--\n  HTTP\/1\.1 200 OK/);
+    assert.match(html.document!.getText(), /^<!--\n {2}HTTP\/1\.1 200 OK/);
     assert.match(html.document!.getText(), /<h1>hello<\/h1>/);
     assert.equal(text.document!.languageId, 'plaintext');
     assert.match(text.document!.getText(), /plain words$/);

@@ -44,7 +44,10 @@ export async function startRawServer(): Promise<RawServer> {
         const path = head.split(' ')[1] ?? '/';
         outstanding++;
         seen.push({ path, remotePort: socket.remotePort as number, outstanding });
-        for (const w of waits.splice(0)) (seen.length >= w.n ? w.resolve() : waits.push(w));
+        for (const w of waits.splice(0)) {
+          if (seen.length >= w.n) w.resolve();
+          else waits.push(w);
+        }
         queue = queue.then(() => answer(socket, path)).then(() => {
           outstanding--;
         });

@@ -82,8 +82,17 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 function slots(root: Json): Array<[Json[] | { [k: string]: Json }, string | number]> {
   const out: Array<[Json[] | { [k: string]: Json }, string | number]> = [];
   const walk = (n: Json): void => {
-    if (Array.isArray(n)) n.forEach((v, i) => (out.push([n, i]), walk(v)));
-    else if (n && typeof n === 'object') for (const k of Object.keys(n)) out.push([n, k]), walk(n[k]);
+    if (Array.isArray(n)) {
+      n.forEach((v, i) => {
+        out.push([n, i]);
+        walk(v);
+      });
+    } else if (n && typeof n === 'object') {
+      for (const k of Object.keys(n)) {
+        out.push([n, k]);
+        walk(n[k]);
+      }
+    }
   };
   walk(root);
   return out;

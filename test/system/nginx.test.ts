@@ -50,7 +50,7 @@ http {
     await waitListening(port, proc, 'nginx');
   } catch (e) {
     proc.kill('SIGKILL');
-    throw new Error(`${(e as Error).message}: ${stderr}`);
+    throw new Error(`${(e as Error).message}: ${stderr}`, { cause: e });
   }
   return {
     url: `http://127.0.0.1:${port}`,

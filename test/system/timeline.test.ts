@@ -143,7 +143,11 @@ describe('timeline renderer in Chromium', { skip }, () => {
       const cv = c as HTMLCanvasElement;
       const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
       let above = 0, below = 0;
-      for (let y = 0; y < cv.height; y++) for (let x = 0; x < cv.width; x++) if (d[(y * cv.width + x) * 4 + 3]! > 0) y < cv.height / 2 - 3 ? above++ : y > cv.height / 2 + 3 ? below++ : 0;
+      for (let y = 0; y < cv.height; y++) for (let x = 0; x < cv.width; x++) {
+        if (d[(y * cv.width + x) * 4 + 3]! === 0) continue;
+        if (y < cv.height / 2 - 3) above++;
+        else if (y > cv.height / 2 + 3) below++;
+      }
       return { above, below };
     });
     assert.ok(ink.above > 0 && ink.below > 0, `sent frames above the line, received below (${JSON.stringify(ink)})`);

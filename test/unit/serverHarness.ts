@@ -17,6 +17,8 @@ export interface HarnessOptions {
   /** `dist` runs the built dist/server.js; `source` runs src/server/main.ts through tsx (default). */
   entry?: 'dist' | 'source';
   initializationOptions?: Record<string, unknown>;
+  /** Client capabilities sent in `initialize` (default: none, as the most basic client). */
+  capabilities?: Record<string, unknown>;
   /** Extra node flags for the server process (e.g. --cpu-prof when looking at a slow path). */
   nodeArgs?: string[];
 }
@@ -60,7 +62,7 @@ export class ServerHarness {
       processId: process.pid,
       rootUri: pathToFileURL(opts.root).toString(),
       workspaceFolders: [{ uri: pathToFileURL(opts.root).toString(), name: 'ws' }],
-      capabilities: {},
+      capabilities: opts.capabilities ?? {},
       initializationOptions: opts.initializationOptions ?? {},
     });
     h.capabilities = init.capabilities;

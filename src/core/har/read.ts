@@ -126,7 +126,7 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
     const total = num(e.time);
     const status = res ? num(res.status) ?? 0 : 0;
 
-    let origin = '';
+    let origin: string;
     try {
       origin = url ? new URL(url).origin : '';
     } catch {

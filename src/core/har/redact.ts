@@ -67,6 +67,7 @@ function decodeBase64(s: string): string | undefined {
     const bytes = Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     // Only a readable `user:password` is worth searching for.
+    // eslint-disable-next-line no-control-regex -- a header line is text without control characters
     return /^[^\u0000-\u001f]*:[^\u0000-\u001f]*$/.test(text) ? text : undefined;
   } catch {
     return undefined;

@@ -215,7 +215,7 @@ export interface RegionParse {
   positions?: Position[];
 }
 
-const KNOWN_METHODS = new Set([
+export const KNOWN_METHODS = new Set([
   'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'QUERY', 'GRAPHQL', 'GRPC',
   'WEBSOCKET', 'WS', 'WSS', 'SSE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH',
   'PURGE', 'LINK', 'UNLINK', 'REPORT', 'MKCALENDAR', 'MQTT', 'AMQP',

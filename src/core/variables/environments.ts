@@ -87,6 +87,15 @@ export function environmentNames(env: LoadedEnvironments): string[] {
   return [...names];
 }
 
+/**
+ * The environment a file uses when none is selected: the only one its environment files define
+ * (a newcomer with one `dev` environment should not have to pick it), else none.
+ */
+export function loneEnvironment(env: LoadedEnvironments): string | undefined {
+  const names = environmentNames(env);
+  return names.length === 1 ? names[0] : undefined;
+}
+
 export interface EnvHit {
   value: string;
   isPrivate: boolean;

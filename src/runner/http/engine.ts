@@ -314,7 +314,6 @@ export class HttpEngine {
 
   private newSlot(origin: string, key: string, insecure: boolean, h2: boolean, intent?: OpenIntent, h2Because?: string, via?: Slot['via']): Slot {
     const base = this.connectorFor(insecure, h2);
-    // eslint-disable-next-line prefer-const
     let slot: Slot;
     const connector = (
       via?.kind === 'tunnel'

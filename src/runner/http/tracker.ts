@@ -118,6 +118,8 @@ export class ConnectionTracker {
   private disposed = false;
 
   constructor(private readonly opts: TrackerOptions) {
+    // diagnostics_channel messages are untyped; each handler declares the shape it reads.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const on: Record<(typeof CHANNELS)[number], (m: any) => void> = {
       'undici:client:beforeConnect': this.onBeforeConnect.bind(this),
       'undici:client:connected': this.onConnected.bind(this),
