@@ -5,7 +5,8 @@
 // sequential requests reuse the idle socket" holds by construction and every new connection
 // has a reason we can name (first, previous closed, idle timeout, pool busy, forced).
 
-import { buildConnector, Client, type Dispatcher } from 'undici';
+import type { buildConnector, Dispatcher } from 'undici';
+import { Client, newConnector } from './undiciCore';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -297,7 +298,7 @@ export class HttpEngine {
     if (!c) {
       // Shared per engine so TLS sessions resume across this run's connections, like a browser.
       const ca = this.opts.ca === undefined ? undefined : [...tls.rootCertificates, ...(Array.isArray(this.opts.ca) ? this.opts.ca : [this.opts.ca])];
-      c = buildConnector({ rejectUnauthorized: !insecure, allowH2: h2, timeout: 10_000, ...(ca ? { ca } : {}) } as buildConnector.BuildOptions);
+      c = newConnector({ rejectUnauthorized: !insecure, allowH2: h2, timeout: 10_000, ...(ca ? { ca } : {}) } as buildConnector.BuildOptions);
       this.connectors.set(key, c);
     }
     return c;
