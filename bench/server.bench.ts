@@ -15,6 +15,7 @@ const TYPING_GAP_MS = 100;
 interface Result {
   requests: number;
   firstDiagnostics: number;
+  completeDiagnostics: number;
   firstParse: number;
   firstResolve: number;
   edit: number;
@@ -48,6 +49,15 @@ async function measure(root: string, requests: number): Promise<Result> {
     await h.open(uri, text, 1);
     await h.diagnostics(uri, 1, 120_000);
     const firstDiagnostics = performance.now() - t0;
+    // A large document is answered top first: the publication that follows the full run's trace
+    // (traced before it is published) is the complete one, every request parsed and resolved.
+    const isComplete = (l: string) => l.startsWith('diagnostics v1: parse');
+    let seen = h.published.length;
+    while (!h.logs.some(isComplete)) {
+      await h.diagnosticsAfter(uri, seen, 120_000);
+      seen = h.published.length;
+    }
+    const completeDiagnostics = performance.now() - t0;
     const first = h.logs.map((l) => /^diagnostics v1: parse ([\d.]+) ms, resolve ([\d.]+) ms/.exec(l)).find((m) => m);
 
     // One character typed into (and removed from) a header value in the middle of the file.
@@ -101,6 +111,7 @@ async function measure(root: string, requests: number): Promise<Result> {
     return {
       requests,
       firstDiagnostics,
+      completeDiagnostics,
       firstParse: first ? Number(first[1]) : NaN,
       firstResolve: first ? Number(first[2]) : NaN,
       edit: median(edits),
@@ -125,7 +136,8 @@ async function main(): Promise<void> {
     const f = (n: number) => (Number.isNaN(n) ? 'n/a' : n < 10 ? n.toFixed(1) : n.toFixed(0));
     const r = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a');
     const rows = [
-      ['first diagnostics after didOpen (ms)', base.firstDiagnostics, big.firstDiagnostics, '< 300'],
+      ['first diagnostics after didOpen (ms; a large file: its top first)', base.firstDiagnostics, big.firstDiagnostics, '< 300'],
+      ['complete diagnostics after didOpen (ms; every request parsed and resolved)', base.completeDiagnostics, big.completeDiagnostics, ''],
       ['  of which first parse (core parser, cold) (ms)', base.firstParse, big.firstParse, ''],
       ['  of which variable diagnostics of every request (core resolver, cold) (ms)', base.firstResolve, big.firstResolve, ''],
       ['diagnostics after a one-character edit, median (ms; leading-edge debounce)', base.edit, big.edit, '< 50'],

@@ -21,6 +21,20 @@ export function toLspDiagnostic(d: ParseDiagnostic): Diagnostic {
   return { range: d.range, severity: SEVERITY[d.severity] ?? DiagnosticSeverity.Error, code: d.code, source: 'wirelane', message: d.message };
 }
 
+/**
+ * A document at least this long (UTF-16 code units) is checked top first when opened: the
+ * problems of its first HEAD_CHARS are published before the whole file is parsed, then the
+ * parse problems of the whole file, then everything (variables resolved). The editor shows the
+ * top of a file just opened; the rest follows within the second.
+ */
+export const LARGE_DOCUMENT_CHARS = 256 * 1024;
+export const HEAD_CHARS = 32 * 1024;
+
+/** Parse problems that depend on the rest of the file (`@host` may be defined further down). */
+function headOnly(d: ParseDiagnostic): boolean {
+  return d.code !== 'WL_PARSE_URL_NO_HOST';
+}
+
 export interface DiagnosticsDeps {
   connection: Connection;
   analyses: Analyses;
@@ -102,9 +116,32 @@ export class DiagnosticsScheduler {
     try {
       const doc = this.deps.document(uri);
       if (!doc) return;
+      const yieldTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+      // Only the first run of a document that was never parsed; later runs (edits) publish once.
+      let large = !this.caches.has(uri) && doc.getText().length >= LARGE_DOCUMENT_CHARS;
+      if (large) {
+        const th = performance.now();
+        const head = analyses.head(doc, HEAD_CHARS);
+        large = head !== undefined;
+        if (head) {
+          const problems = head.diagnostics.filter(headOnly);
+          this.deps.trace?.(`diagnostics v${doc.version} (top of the file): parse ${(performance.now() - th).toFixed(1)} ms, ${head.regions.length} regions`);
+          await connection.sendDiagnostics({ uri, version: doc.version, diagnostics: problems.map(toLspDiagnostic) });
+          await yieldTurn();
+          if (!this.current(uri, ticket)) {
+            this.superseded++;
+            return;
+          }
+        }
+      }
       const t0 = performance.now();
       const analysis = analyses.get(doc);
       const t1 = performance.now();
+      if (large && this.current(uri, ticket)) {
+        // Every request is resolved next (a second or so in a cold server): the parse problems first.
+        this.deps.trace?.(`diagnostics v${analysis.version} (parse only): parse ${(t1 - t0).toFixed(1)} ms`);
+        await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: analysis.file.diagnostics.map(toLspDiagnostic) });
+      }
       // Let a newer didChange that arrived during the parse be handled before the resolver pass:
       // the reader queues it with setImmediate during the poll phase, so it runs before our second turn.
       await new Promise<void>((resolve) => setImmediate(resolve));
