@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ServerHarness, generateRequests } from '../test/unit/serverHarness';
+import { SERVER_NODE_FLAGS } from '../src/protocol/serverProcess';
 
 const EDITS = 15;
 const COMPLETIONS = 15;
@@ -40,7 +41,10 @@ function memoryMb(pid: number): { rss: number; peak: number } {
 }
 
 async function measure(root: string, requests: number): Promise<Result> {
-  const h = await ServerHarness.start({ root, entry: 'dist', initializationOptions: { trace: true } });
+  // The server process as the extension starts it (SERVER_NODE_FLAGS); WL_BENCH_SERVER_NODE_ARGS
+  // replaces those flags (to try other heap settings, or '' for none).
+  const nodeArgs = process.env.WL_BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [...SERVER_NODE_FLAGS];
+  const h = await ServerHarness.start({ root, entry: 'dist', initializationOptions: { trace: true }, nodeArgs });
   try {
     const uri = pathToFileURL(join(root, `bench-${requests}.http`)).toString();
     const text = generateRequests(requests);
@@ -152,7 +156,7 @@ async function main(): Promise<void> {
     const md = [
       '## Language server (`bench/server.bench.ts`)',
       '',
-      `dist/server.js over stdio, driven with vscode-jsonrpc. Generated documents (\`generateRequests\`): named login, file variables, \`{{$randomInt}}\` and chained references in every request. ${EDITS} one-character edits ${TYPING_GAP_MS} ms apart (typing cadence) and ${COMPLETIONS} completions per size; medians. Node ${process.version}, ${new Date().toISOString()}.`,
+      `dist/server.js over stdio (node flags as the extension starts it: \`${(process.env.WL_BENCH_SERVER_NODE_ARGS ?? SERVER_NODE_FLAGS.join(' ')) || 'none'}\`), driven with vscode-jsonrpc. Generated documents (\`generateRequests\`): named login, file variables, \`{{$randomInt}}\` and chained references in every request. ${EDITS} one-character edits ${TYPING_GAP_MS} ms apart (typing cadence) and ${COMPLETIONS} completions per size; medians. Node ${process.version}, ${new Date().toISOString()}.`,
       '',
       '| measure | 100 requests (baseline) | 10,000 requests | ratio | goal (10,000) |',
       '|---|---|---|---|---|',
