@@ -105,10 +105,23 @@ export class Timeline {
     this.bindEvents(axis);
     // VS Code switches themes by changing <body>'s class: redraw the canvas colours.
     new MutationObserver(() => this.schedule()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
-    new ResizeObserver(() => {
+    this.measure();
+    const resized = new ResizeObserver(() => {
+      this.measure();
       if (this.autoFit) this.fit(false);
       this.schedule();
-    }).observe(this.rowsEl);
+    });
+    resized.observe(this.rowsEl);
+    resized.observe(this.root);
+  }
+
+  // Sizes and the scroll position are read when they change (resize, scroll), never while
+  // drawing: a read after DOM changes forces a layout of the whole page in the middle of the
+  // script (about 90 ms of the first paint of a 10,000-exchange report).
+  private size = { root: 0, rows: 0, rowsHeight: 0, scrollTop: 0 };
+
+  private measure(): void {
+    this.size = { root: this.root.clientWidth, rows: this.rowsEl.clientWidth, rowsHeight: this.rowsEl.clientHeight, scrollTop: this.rowsEl.scrollTop };
   }
 
   // ——— data ———
@@ -374,12 +387,12 @@ export class Timeline {
   }
 
   private trackWidth(): number {
-    const w = this.rowsEl.clientWidth - this.labelWidth();
+    const w = this.size.rows - this.labelWidth();
     return Math.max(50, w);
   }
 
   private labelWidth(): number {
-    const w = this.root.clientWidth;
+    const w = this.size.root;
     return w < 700 ? 200 : w < 1100 ? 300 : 360;
   }
 
@@ -432,7 +445,14 @@ export class Timeline {
   // ——— events ———
 
   private bindEvents(axis: HTMLElement): void {
-    this.rowsEl.addEventListener('scroll', () => this.schedule(), { passive: true });
+    this.rowsEl.addEventListener(
+      'scroll',
+      () => {
+        this.size.scrollTop = this.rowsEl.scrollTop;
+        this.schedule();
+      },
+      { passive: true },
+    );
     const onWheel = (ev: WheelEvent, zoomAlways: boolean): void => {
       const rect = this.rowsEl.getBoundingClientRect();
       const x = ev.clientX - rect.left - this.labelWidth();
@@ -601,7 +621,10 @@ export class Timeline {
     if (row) {
       const top = this.rowsEl.scrollTop;
       const h = this.rowsEl.clientHeight;
-      if (row.top < top || row.top + row.height > top + h) this.rowsEl.scrollTop = Math.max(0, row.top - h / 3);
+      if (row.top < top || row.top + row.height > top + h) {
+        this.rowsEl.scrollTop = Math.max(0, row.top - h / 3);
+        this.size.scrollTop = this.rowsEl.scrollTop;
+      }
     }
     const w = this.trackWidth();
     const viewEnd = this.viewStart + w * this.msPerPx;
@@ -619,6 +642,8 @@ export class Timeline {
     this.detailsEl.hidden = false;
     renderDetails(this.detailsEl, this.model, entry, this.fullEntry(entry), { openSource: this.host.openSource, close: () => this.closeDetails() });
     this.host.selected?.(entry);
+    // The details panel narrows the lanes now, not at the next resize callback.
+    this.measure();
     this.renderNow();
     this.rowsEl.querySelector<HTMLElement>(`[data-entry="${entry}"]`)?.focus({ preventScroll: true });
   }
@@ -627,6 +652,7 @@ export class Timeline {
     this.detailsEl.hidden = true;
     const sel = this.selected;
     this.selected = -1;
+    this.measure();
     this.renderNow();
     if (sel >= 0) this.rowsEl.querySelector<HTMLElement>(`[data-entry="${sel}"]`)?.focus({ preventScroll: true });
   }
@@ -653,8 +679,8 @@ export class Timeline {
     this.root.style.setProperty('--wl-label-w', `${lw}px`);
     const viewEnd = this.viewStart + w * this.msPerPx;
     this.drawAxis(w, viewEnd);
-    const top = this.rowsEl.scrollTop - OVERSCAN_PX;
-    const bottom = this.rowsEl.scrollTop + this.rowsEl.clientHeight + OVERSCAN_PX;
+    const top = this.size.scrollTop - OVERSCAN_PX;
+    const bottom = this.size.scrollTop + this.size.rowsHeight + OVERSCAN_PX;
     // Binary search for the first row that reaches into view.
     let lo = 0, hi = this.rows.length;
     while (lo < hi) {
