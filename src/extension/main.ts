@@ -30,11 +30,14 @@ export interface WirelaneApi {
   /** Every notification shown, newest last. */
   notifications: Array<{ level: string; message: string }>;
   clientReady: Promise<void>;
+  /** How long activate() itself took, in ms (loading the bundle comes before it; the integration suite reports both). */
+  activateMs: number;
 }
 
 let api: WirelaneApi | undefined;
 
 export function activate(context: vscode.ExtensionContext): WirelaneApi {
+  const activateStart = performance.now();
   const log = vscode.window.createOutputChannel('Wirelane', { log: true });
   context.subscriptions.push(log);
   const version = String(context.extension.packageJSON.version ?? '0.0.0');
@@ -289,7 +292,8 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: requests are sent without asking.')),
   );
 
-  api = { client, runs, timeline, responses, harEditor, recording, statusBar, wsViews, notifications, clientReady: clientReady.then(() => undefined) };
+  api = { client, runs, timeline, responses, harEditor, recording, statusBar, wsViews, notifications, clientReady: clientReady.then(() => undefined), activateMs: 0 };
+  api.activateMs = performance.now() - activateStart;
   return api;
 }
 

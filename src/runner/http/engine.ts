@@ -6,7 +6,7 @@
 // has a reason we can name (first, previous closed, idle timeout, pool busy, forced).
 
 import type { buildConnector, Dispatcher } from 'undici';
-import { Client, newConnector } from './undiciCore';
+import { newConnector, undiciClient, type Client } from './undiciCore';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -318,7 +318,7 @@ export class HttpEngine {
             return socket;
           }
     ) as buildConnector.connector;
-    const client = new Client(origin, {
+    const client = new (undiciClient())(origin, {
       connect: connector,
       pipelining: this.pipelineDepth,
       allowH2: h2,
