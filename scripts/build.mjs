@@ -1,7 +1,7 @@
 // Bundles every entry point with esbuild. Any error exits non-zero (the build must fail loudly).
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -29,11 +29,28 @@ const cliCommandsExternal = {
   },
 };
 
+// Libraries a run needs only when it sends (undici) or selects from a response (JSONPath, XPath)
+// are bundles of their own, dist/lazy-NAME.js, which the code requires on first use: the
+// extension, the server and the CLI neither compile nor run them at start-up.
+const LAZY = { undiciParts: 'src/runner/http/undiciParts.ts', selectors: 'src/core/variables/selectors.ts' };
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(undiciParts|selectors)$/ }, (args) => {
+      const name = args.path.slice(2);
+      // Only the on-demand require next to the module (undiciCore.ts, chaining.ts), not an import.
+      if (args.kind !== 'require-call' || resolve(args.resolveDir, `${name}.ts`) !== resolve(LAZY[name])) return undefined;
+      return { path: `./lazy-${name}.js`, external: true };
+    });
+  },
+};
+
 const entries = [
-  { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [lazyModules] },
+  { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', plugins: [lazyModules] },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [cliCommandsExternal], supported: { 'dynamic-import': false } },
-  ...CLI_COMMANDS.map((name) => ({ entryPoints: [`src/cli/commands/${name}.ts`], outfile: `dist/cli-${name}.js` })),
+  ...CLI_COMMANDS.map((name) => ({ entryPoints: [`src/cli/commands/${name}.ts`], outfile: `dist/cli-${name}.js`, plugins: [lazyModules] })),
+  ...Object.entries(LAZY).map(([name, entry]) => ({ entryPoints: [entry], outfile: `dist/lazy-${name}.js` })),
 ];
 
 try {

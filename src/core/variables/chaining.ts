@@ -1,19 +1,12 @@
 // Named-request references: `NAME.(request|response).(body|headers).(*|JSONPath|XPath|HeaderName)`.
 // JSONPath through jsonpath-plus, XPath through xpath over @xmldom/xmldom.
 
-import type * as JsonPathPlus from 'jsonpath-plus';
 import type * as xpath from 'xpath';
-import type * as Xmldom from '@xmldom/xmldom';
 import { REQUEST_REF } from './scan';
 
-// Loaded on first use: only a reference that selects from a named exchange needs them, and
-// loading them (xmldom alone is ~40 ms) would delay every CLI run and language server start.
-let jsonPathLib: typeof JsonPathPlus | undefined;
-let xpathLib: typeof xpath | undefined;
-let xmldomLib: typeof Xmldom | undefined;
-const jsonPathPlus = (): typeof JsonPathPlus => (jsonPathLib ??= require('jsonpath-plus') as typeof JsonPathPlus);
-const xpathSelect = (): typeof xpath => (xpathLib ??= require('xpath') as typeof xpath);
-const xmldom = (): typeof Xmldom => (xmldomLib ??= require('@xmldom/xmldom') as typeof Xmldom);
+// Loaded on first use (see selectors.ts).
+let selectorLibs: typeof import('./selectors') | undefined;
+const libs = (): typeof import('./selectors') => (selectorLibs ??= require('./selectors') as typeof import('./selectors'));
 
 export interface NamedExchange {
   request: { url: string; method: string; headers: Array<[string, string]>; body?: string };
@@ -65,7 +58,7 @@ function selectJson(body: string, path: string, what: string): ChainResult {
   }
   let found: unknown[];
   try {
-    found = jsonPathPlus().JSONPath({ path, json: json as object, wrap: true }) as unknown[];
+    found = libs().JSONPath({ path, json: json as object, wrap: true }) as unknown[];
   } catch (e) {
     return { ok: false, message: `${path} is not a valid JSONPath: ${(e as Error).message}` };
   }
@@ -76,13 +69,13 @@ function selectJson(body: string, path: string, what: string): ChainResult {
 function selectXml(body: string, path: string, what: string): ChainResult {
   let doc: unknown;
   try {
-    doc = new (xmldom().DOMParser)({ onError: () => undefined }).parseFromString(body, 'text/xml');
+    doc = new (libs().DOMParser)({ onError: () => undefined }).parseFromString(body, 'text/xml');
   } catch {
     return { ok: false, message: `${what} is not XML, so ${path} cannot select from it` };
   }
   let found: xpath.SelectReturnType;
   try {
-    found = xpathSelect().select(path, doc as Node);
+    found = libs().xpathSelect(path, doc as Node);
   } catch (e) {
     return { ok: false, message: `${path} is not a valid XPath: ${(e as Error).message}` };
   }
