@@ -37,7 +37,8 @@ const median = (xs: number[]): number => {
 };
 
 function main(): void {
-  const ext = join(ROOT, 'dist', 'extension.js');
+  // WL_BENCH_EXTENSION=path measures another build (e.g. an older dist/extension.js kept for a before/after).
+  const ext = process.env.WL_BENCH_EXTENSION ?? join(ROOT, 'dist', 'extension.js');
   if (!existsSync(ext)) throw new Error('dist/extension.js is missing: run `npm run build` first (npm run bench does)');
   const client = require.resolve('vscode-languageclient/node', { paths: [ROOT] });
   const ours: number[] = [];
