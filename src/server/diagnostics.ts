@@ -138,7 +138,7 @@ export class DiagnosticsScheduler {
       const analysis = analyses.get(doc);
       const t1 = performance.now();
       if (large && this.current(uri, ticket)) {
-        // Every request is resolved next (a second or so in a cold server): the parse problems first.
+        // Every request is resolved next (hundreds of ms in a cold server): the parse problems first.
         this.deps.trace?.(`diagnostics v${analysis.version} (parse only): parse ${(t1 - t0).toFixed(1)} ms`);
         await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: analysis.file.diagnostics.map(toLspDiagnostic) });
       }
