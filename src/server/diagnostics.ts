@@ -53,6 +53,8 @@ export class DiagnosticsScheduler {
   private readonly tickets = new Map<string, number>();
   private readonly caches = new Map<string, VariableDiagnosticsCache>();
   private readonly lastStart = new Map<string, number>();
+  /** Documents whose top was published on open, with that version: a run of the same version publishes parse problems before resolving. */
+  private readonly topFirst = new Map<string, number>();
   /** For benchmarks and tests: how many runs were dropped because the document changed under them. */
   superseded = 0;
 
@@ -82,7 +84,29 @@ export class DiagnosticsScheduler {
     );
   }
 
+  /**
+   * A document was opened. A large one gets the parse problems of its top published at once,
+   * in this turn: the editor's next requests (code lenses, symbols, folding) parse the whole file
+   * before the scheduled run would get to it. Then the run is scheduled as for any change.
+   */
+  opened(uri: string): void {
+    const doc = this.deps.document(uri);
+    if (doc && !this.caches.has(uri) && doc.getText().length >= LARGE_DOCUMENT_CHARS) {
+      const th = performance.now();
+      const head = this.deps.analyses.head(doc, HEAD_CHARS);
+      if (head) {
+        this.topFirst.set(uri, doc.version);
+        this.deps.trace?.(`diagnostics v${doc.version} (top of the file): parse ${(performance.now() - th).toFixed(1)} ms, ${head.regions.length} regions`);
+        void this.deps.connection
+          .sendDiagnostics({ uri, version: doc.version, diagnostics: head.diagnostics.filter(headOnly).map(toLspDiagnostic) })
+          .catch((err: unknown) => this.deps.log.error(`diagnostics for ${uri} failed: ${String(err)}`));
+      }
+    }
+    this.schedule(uri, 0);
+  }
+
   cancel(uri: string): void {
+    this.topFirst.delete(uri);
     const old = this.timers.get(uri);
     if (old) clearTimeout(old);
     this.timers.delete(uri);
@@ -116,24 +140,10 @@ export class DiagnosticsScheduler {
     try {
       const doc = this.deps.document(uri);
       if (!doc) return;
-      const yieldTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
-      // Only the first run of a document that was never parsed; later runs (edits) publish once.
-      let large = !this.caches.has(uri) && doc.getText().length >= LARGE_DOCUMENT_CHARS;
-      if (large) {
-        const th = performance.now();
-        const head = analyses.head(doc, HEAD_CHARS);
-        large = head !== undefined;
-        if (head) {
-          const problems = head.diagnostics.filter(headOnly);
-          this.deps.trace?.(`diagnostics v${doc.version} (top of the file): parse ${(performance.now() - th).toFixed(1)} ms, ${head.regions.length} regions`);
-          await connection.sendDiagnostics({ uri, version: doc.version, diagnostics: problems.map(toLspDiagnostic) });
-          await yieldTurn();
-          if (!this.current(uri, ticket)) {
-            this.superseded++;
-            return;
-          }
-        }
-      }
+      // The run of the version whose top was published on open: parse problems of the whole file
+      // next. An edit since then is answered once, as any edit.
+      const large = this.topFirst.get(uri) === doc.version;
+      this.topFirst.delete(uri);
       const t0 = performance.now();
       const analysis = analyses.get(doc);
       const t1 = performance.now();

@@ -70,6 +70,30 @@ test('a large document: the top’s parse problems first, then the whole file’
   assert.equal(h.published.slice(n).filter((p) => p.uri === uri && p.version === 2).length, 1);
 });
 
+test('the top comes first even when the editor asks for code lenses right after opening', async () => {
+  // As VS Code does: didOpen, then at once codeLens (which parses the whole file) before the
+  // scheduled diagnostics run. The top's problems must not wait for that parse.
+  const uri = pathToFileURL(join(root, 'lenses.http')).toString();
+  const text = ['### top', 'GET http://localhost/a', 'Bad Header Line', '', ''].join('\n') + generateRequests(3000) + '\n### end\nGET http://localhost/z\nAlso Bad Header\n';
+  const bottomBad = text.split('\n').indexOf('Also Bad Header');
+  const before = h.published.length;
+  const opened = h.open(uri, text, 1);
+  const lenses = h.request<unknown[]>('textDocument/codeLens', { textDocument: { uri } });
+  await opened;
+  assert.ok((await lenses).length >= 3 * 3000, 'lenses for the whole file');
+  // Top, whole-file parse problems, complete.
+  const mine = () => h.published.slice(before).filter((p) => p.uri === uri && p.version === 1);
+  let seen = h.published.length;
+  while (mine().length < 3) {
+    await h.diagnosticsAfter(uri, seen, 60_000);
+    seen = h.published.length;
+  }
+  const [first, , complete] = mine();
+  assert.ok(complete.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === bottomBad));
+  assert.ok(first.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === 2), JSON.stringify(first.diagnostics.slice(0, 3)));
+  assert.ok(first.diagnostics.every((d) => d.range.start.line < bottomBad), 'the first publication is the top alone');
+});
+
 test('a small document is answered once, complete', async () => {
   const uri = pathToFileURL(join(root, 'small.http')).toString();
   const text = ['### a', 'GET http://localhost/{{nope}}', 'Bad Header Line', ''].join('\n');
