@@ -144,6 +144,12 @@ export class DiagnosticsScheduler {
       // next. An edit since then is answered once, as any edit.
       const large = this.topFirst.get(uri) === doc.version;
       this.topFirst.delete(uri);
+      if (large) {
+        // The connection writes on a later turn (setImmediate) and this timer can fire first: let
+        // the top's publication go out before the whole file is parsed.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       const t0 = performance.now();
       const analysis = analyses.get(doc);
       const t1 = performance.now();
