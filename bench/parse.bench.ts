@@ -12,6 +12,7 @@ import { loadavg } from 'node:os';
 import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import { createIncrementalParser, parseHttpFile } from '../src/core/httpfile';
 import { generate } from '../test/fixtures/http/generate';
+import { SERVER_NODE_FLAGS } from '../src/protocol/serverProcess';
 
 const REQUESTS = 10_000;
 
@@ -96,6 +97,9 @@ const insertedMs = time(15, () => inc.parse(inserted), () => inc.parse(text));
 const SEMI_SPACE = '--max-semi-space-size=64';
 const child = spawnSync(process.execPath, [...process.execArgv, SEMI_SPACE, __filename, CHILD], { encoding: 'utf8', timeout: 120_000 });
 const fullSemi: Timing | undefined = child.status === 0 ? (JSON.parse(child.stdout) as Timing) : undefined;
+// And with the flags the extension starts the language server with (SERVER_NODE_FLAGS).
+const serverChild = spawnSync(process.execPath, [...process.execArgv, ...SERVER_NODE_FLAGS, __filename, CHILD], { encoding: 'utf8', timeout: 120_000 });
+const fullServer: Timing | undefined = serverChild.status === 0 ? (JSON.parse(serverChild.stdout) as Timing) : undefined;
 
 gc();
 const before = process.memoryUsage().heapUsed;
@@ -121,6 +125,7 @@ setTimeout(() => {
     row("baseline: text.split('\\n')", baseline, ''),
     row('full parse (parseHttpFile)', full, '< 100 ms'),
     fullSemi ? row(`full parse, node ${SEMI_SPACE}`, fullSemi, '< 100 ms') : `| full parse, node ${SEMI_SPACE} | failed: ${(child.stderr || String(child.error)).slice(0, 80)} | | | |`,
+    fullServer ? row(`full parse, node ${SERVER_NODE_FLAGS.join(' ')} (as the language server runs)`, fullServer, '< 100 ms') : `| full parse, node ${SERVER_NODE_FLAGS.join(' ')} | failed: ${(serverChild.stderr || String(serverChild.error)).slice(0, 80)} | | | |`,
     row(`re-parse after typing on one line (incremental, ${reused} regions reused)`, typedMs, '< 20 ms'),
     row('re-parse after inserting a line (incremental, later regions shifted)', insertedMs, '< 20 ms'),
     '',

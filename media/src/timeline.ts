@@ -63,7 +63,7 @@ export class Timeline {
   private selected = -1;
   private narrow = false;
   /** Narrow mode: a hidden label that wraps reasons as the lanes do, and the line counts it gave. */
-  private measure?: { probe: HTMLElement; width: number; lines: Map<string, number> };
+  private reasonProbe?: { probe: HTMLElement; width: number; lines: Map<string, number> };
   private focused = -1;
   private scheduled = false;
   private readonly laneViews = new Map<string, LaneView>();
@@ -115,8 +115,10 @@ export class Timeline {
     this.bindEvents(axis);
     // VS Code switches themes by changing <body>'s class: redraw the canvas colours.
     new MutationObserver(() => this.schedule()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
-    new ResizeObserver(() => {
-      const narrow = this.root.clientWidth > 0 && this.root.clientWidth < NARROW_PX;
+    this.measure();
+    const resized = new ResizeObserver(() => {
+      this.measure();
+      const narrow = this.size.root > 0 && this.size.root < NARROW_PX;
       if (narrow !== this.narrow) {
         this.narrow = narrow;
         this.root.classList.toggle('wl-narrow', narrow);
@@ -125,7 +127,18 @@ export class Timeline {
       }
       if (this.autoFit) this.fit(false);
       this.schedule();
-    }).observe(this.root);
+    });
+    resized.observe(this.rowsEl);
+    resized.observe(this.root);
+  }
+
+  // Sizes and the scroll position are read when they change (resize, scroll), never while
+  // drawing: a read after DOM changes forces a layout of the whole page in the middle of the
+  // script (about 90 ms of the first paint of a 10,000-exchange report).
+  private size = { root: 0, rows: 0, rowsHeight: 0, scrollTop: 0 };
+
+  private measure(): void {
+    this.size = { root: this.root.clientWidth, rows: this.rowsEl.clientWidth, rowsHeight: this.rowsEl.clientHeight, scrollTop: this.rowsEl.scrollTop };
   }
 
   // ——— data ———
@@ -375,21 +388,21 @@ export class Timeline {
   /** Lines `text` wraps to in a lane label `width` px wide: laid out once by the browser, then remembered. */
   private reasonLines(text: string, width: number): number {
     if (!text) return 1;
-    if (this.measure && this.measure.width !== width) {
-      this.measure.probe.remove();
-      this.measure = undefined;
+    if (this.reasonProbe && this.reasonProbe.width !== width) {
+      this.reasonProbe.probe.remove();
+      this.reasonProbe = undefined;
     }
-    if (!this.measure) {
+    if (!this.reasonProbe) {
       const probe = el('div', 'wl-l2', undefined, { 'aria-hidden': 'true' });
       probe.style.cssText = `position:absolute;visibility:hidden;left:-9999px;top:0;width:${width}px;white-space:normal;overflow-wrap:anywhere;display:block`;
       this.root.append(probe);
-      this.measure = { probe, width, lines: new Map() };
+      this.reasonProbe = { probe, width, lines: new Map() };
     }
-    let n = this.measure.lines.get(text);
+    let n = this.reasonProbe.lines.get(text);
     if (n === undefined) {
-      this.measure.probe.textContent = text;
-      n = Math.min(MAX_REASON_LINES, Math.max(1, Math.round(this.measure.probe.getBoundingClientRect().height / LABEL_LINE_H)));
-      this.measure.lines.set(text, n);
+      this.reasonProbe.probe.textContent = text;
+      n = Math.min(MAX_REASON_LINES, Math.max(1, Math.round(this.reasonProbe.probe.getBoundingClientRect().height / LABEL_LINE_H)));
+      this.reasonProbe.lines.set(text, n);
     }
     return n;
   }
@@ -426,12 +439,12 @@ export class Timeline {
   }
 
   private trackWidth(): number {
-    const w = this.rowsEl.clientWidth - this.labelWidth();
+    const w = this.size.rows - this.labelWidth();
     return Math.max(50, w);
   }
 
   private labelWidth(): number {
-    const w = this.root.clientWidth;
+    const w = this.size.root;
     return w < 700 ? 200 : w < 1100 ? 300 : 360;
   }
 
@@ -502,7 +515,14 @@ export class Timeline {
   // ——— events ———
 
   private bindEvents(axis: HTMLElement): void {
-    this.rowsEl.addEventListener('scroll', () => this.schedule(), { passive: true });
+    this.rowsEl.addEventListener(
+      'scroll',
+      () => {
+        this.size.scrollTop = this.rowsEl.scrollTop;
+        this.schedule();
+      },
+      { passive: true },
+    );
     const onWheel = (ev: WheelEvent, zoomAlways: boolean): void => {
       const rect = this.rowsEl.getBoundingClientRect();
       const x = ev.clientX - rect.left - this.labelWidth();
@@ -671,7 +691,10 @@ export class Timeline {
     if (row) {
       const top = this.rowsEl.scrollTop;
       const h = this.rowsEl.clientHeight;
-      if (row.top < top || row.top + row.height > top + h) this.rowsEl.scrollTop = Math.max(0, row.top - h / 3);
+      if (row.top < top || row.top + row.height > top + h) {
+        this.rowsEl.scrollTop = Math.max(0, row.top - h / 3);
+        this.size.scrollTop = this.rowsEl.scrollTop;
+      }
     }
     const w = this.trackWidth();
     const viewEnd = this.viewStart + w * this.msPerPx;
@@ -689,6 +712,8 @@ export class Timeline {
     this.detailsEl.hidden = false;
     renderDetails(this.detailsEl, this.model, entry, this.fullEntry(entry), { openSource: this.host.openSource, close: () => this.closeDetails() });
     this.host.selected?.(entry);
+    // The details panel narrows the lanes now, not at the next resize callback.
+    this.measure();
     this.renderNow();
     if (takeFocus) this.rowsEl.querySelector<HTMLElement>(`[data-entry="${entry}"]`)?.focus({ preventScroll: true });
   }
@@ -697,6 +722,7 @@ export class Timeline {
     this.detailsEl.hidden = true;
     const sel = this.selected;
     this.selected = -1;
+    this.measure();
     this.renderNow();
     if (sel >= 0) this.rowsEl.querySelector<HTMLElement>(`[data-entry="${sel}"]`)?.focus({ preventScroll: true });
   }
@@ -723,8 +749,8 @@ export class Timeline {
     this.root.style.setProperty('--wl-label-w', `${lw}px`);
     const viewEnd = this.viewStart + w * this.msPerPx;
     this.drawAxis(w, viewEnd);
-    const top = this.rowsEl.scrollTop - OVERSCAN_PX;
-    const bottom = this.rowsEl.scrollTop + this.rowsEl.clientHeight + OVERSCAN_PX;
+    const top = this.size.scrollTop - OVERSCAN_PX;
+    const bottom = this.size.scrollTop + this.size.rowsHeight + OVERSCAN_PX;
     // Binary search for the first row that reaches into view.
     let lo = 0, hi = this.rows.length;
     while (lo < hi) {

@@ -75,7 +75,11 @@ export function summarize(files: FileTests[]): TestSummary {
   let passed = 0;
   for (const f of files) {
     if (f.error) tests++;
-    for (const r of f.requests) for (const t of r.tests) (tests++, t.passed && passed++);
+    for (const r of f.requests)
+      for (const t of r.tests) {
+        tests++;
+        if (t.passed) passed++;
+      }
   }
   return { files, tests, passed, failed: tests - passed };
 }

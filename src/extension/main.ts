@@ -39,11 +39,14 @@ export interface WirelaneApi {
   /** What went to the Output channel (level and message), newest last, bounded. */
   logged: Array<{ level: string; message: string }>;
   clientReady: Promise<void>;
+  /** How long activate() itself took, in ms (loading the bundle comes before it; the integration suite reports both). */
+  activateMs: number;
 }
 
 let api: WirelaneApi | undefined;
 
 export function activate(context: vscode.ExtensionContext): WirelaneApi {
+  const activateStart = performance.now();
   const logged: WirelaneApi['logged'] = [];
   const log = remembering(vscode.window.createOutputChannel('Wirelane', { log: true }), logged);
   context.subscriptions.push(log);
@@ -317,7 +320,8 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: requests are sent without asking.')),
   );
 
-  api = { client, runs, timeline, responses, harEditor, recording, statusBar, networkStatus, wsViews, tests, notifications, logged, clientReady: clientReady.then(() => undefined) };
+  api = { client, runs, timeline, responses, harEditor, recording, statusBar, networkStatus, wsViews, tests, notifications, logged, clientReady: clientReady.then(() => undefined), activateMs: 0 };
+  api.activateMs = performance.now() - activateStart;
   return api;
 }
 

@@ -30,6 +30,22 @@ export class Analyses {
     return entry.latest;
   }
 
+  /**
+   * Parses the top of a large document that has not been parsed yet: the text up to the first
+   * region separator after `chars` characters. The regions it parses are the same texts the full
+   * parse finds there, so the incremental parser reuses them and the full parse that follows
+   * costs no more. Undefined when the document is parsed already or is not that large.
+   */
+  head(doc: TextDocument, chars: number): HttpFile | undefined {
+    if (this.entries.has(doc.uri)) return undefined;
+    const text = doc.getText();
+    const cut = text.indexOf('\n###', chars);
+    if (cut < 0) return undefined;
+    const entry: Entry = { parser: createIncrementalParser() };
+    this.entries.set(doc.uri, entry);
+    return entry.parser.parse(text.slice(0, text.charCodeAt(cut - 1) === 13 ? cut - 1 : cut));
+  }
+
   /** The last parse, even if the document changed since (completion must not wait for a parse). */
   peek(uri: string): Analysis | undefined {
     return this.entries.get(uri)?.latest;

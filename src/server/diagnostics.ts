@@ -23,6 +23,20 @@ export function toLspDiagnostic(d: ParseDiagnostic): Diagnostic {
   return { range: d.range, severity: SEVERITY[d.severity] ?? DiagnosticSeverity.Error, code: d.code, source: 'wirelane', message: d.message };
 }
 
+/**
+ * A document at least this long (UTF-16 code units) is checked top first when opened: the
+ * problems of its first HEAD_CHARS are published before the whole file is parsed, then the
+ * parse problems of the whole file, then everything (variables resolved). The editor shows the
+ * top of a file just opened; the rest follows within the second.
+ */
+export const LARGE_DOCUMENT_CHARS = 256 * 1024;
+export const HEAD_CHARS = 32 * 1024;
+
+/** Parse problems that depend on the rest of the file (`@host` may be defined further down). */
+function headOnly(d: ParseDiagnostic): boolean {
+  return d.code !== 'WL_PARSE_URL_NO_HOST';
+}
+
 export interface DiagnosticsDeps {
   connection: Connection;
   analyses: Analyses;
@@ -41,6 +55,8 @@ export class DiagnosticsScheduler {
   private readonly tickets = new Map<string, number>();
   private readonly caches = new Map<string, VariableDiagnosticsCache>();
   private readonly lastStart = new Map<string, number>();
+  /** Documents whose top was published on open, with that version: a run of the same version publishes parse problems before resolving. */
+  private readonly topFirst = new Map<string, number>();
   /** For benchmarks and tests: how many runs were dropped because the document changed under them. */
   superseded = 0;
 
@@ -70,7 +86,29 @@ export class DiagnosticsScheduler {
     );
   }
 
+  /**
+   * A document was opened. A large one gets the parse problems of its top published at once,
+   * in this turn: the editor's next requests (code lenses, symbols, folding) parse the whole file
+   * before the scheduled run would get to it. Then the run is scheduled as for any change.
+   */
+  opened(uri: string): void {
+    const doc = this.deps.document(uri);
+    if (doc && !this.caches.has(uri) && doc.getText().length >= LARGE_DOCUMENT_CHARS) {
+      const th = performance.now();
+      const head = this.deps.analyses.head(doc, HEAD_CHARS);
+      if (head) {
+        this.topFirst.set(uri, doc.version);
+        this.deps.trace?.(`diagnostics v${doc.version} (top of the file): parse ${(performance.now() - th).toFixed(1)} ms, ${head.regions.length} regions`);
+        void this.deps.connection
+          .sendDiagnostics({ uri, version: doc.version, diagnostics: head.diagnostics.filter(headOnly).map(toLspDiagnostic) })
+          .catch((err: unknown) => this.deps.log.error(`diagnostics for ${uri} failed: ${String(err)}`));
+      }
+    }
+    this.schedule(uri, 0);
+  }
+
   cancel(uri: string): void {
+    this.topFirst.delete(uri);
     const old = this.timers.get(uri);
     if (old) clearTimeout(old);
     this.timers.delete(uri);
@@ -104,9 +142,24 @@ export class DiagnosticsScheduler {
     try {
       const doc = this.deps.document(uri);
       if (!doc) return;
+      // The run of the version whose top was published on open: parse problems of the whole file
+      // next. An edit since then is answered once, as any edit.
+      const large = this.topFirst.get(uri) === doc.version;
+      this.topFirst.delete(uri);
+      if (large) {
+        // The connection writes on a later turn (setImmediate) and this timer can fire first: let
+        // the top's publication go out before the whole file is parsed.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       const t0 = performance.now();
       const analysis = analyses.get(doc);
       const t1 = performance.now();
+      if (large && this.current(uri, ticket)) {
+        // Every request is resolved next (hundreds of ms in a cold server): the parse problems first.
+        this.deps.trace?.(`diagnostics v${analysis.version} (parse only): parse ${(t1 - t0).toFixed(1)} ms`);
+        await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: analysis.file.diagnostics.map(toLspDiagnostic) });
+      }
       // Let a newer didChange that arrived during the parse be handled before the resolver pass:
       // the reader queues it with setImmediate during the poll phase, so it runs before our second turn.
       await new Promise<void>((resolve) => setImmediate(resolve));

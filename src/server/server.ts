@@ -125,7 +125,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   documents.onDidOpen((e) =>
     runSafeVoid(log, 'didOpen', () => {
       justOpened.set(e.document.uri, e.document.version);
-      diagnostics.schedule(e.document.uri, 0);
+      diagnostics.opened(e.document.uri);
     }),
   );
   documents.onDidChangeContent((e) =>

@@ -126,7 +126,12 @@ export function flowsTo(segments: Segment[], serverPort: number): Flow[] {
     f.requests = (f.clientData.match(/(?:^|\r\n)(?:GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH) \S+ HTTP\/1\.[01]\r\n/g) ?? []).length;
     f.statusVersions = statusLines(f.serverText);
   }
-  return [...flows.values()].sort((a, b) => a.openedAt - b.openedAt).map(({ clientData: _, next: __, ...f }) => f);
+  return [...flows.values()].sort((a, b) => a.openedAt - b.openedAt).map((flow) => {
+    const f: Partial<typeof flow> = { ...flow };
+    delete f.clientData;
+    delete f.next;
+    return f as Omit<typeof flow, 'clientData' | 'next'>;
+  });
 }
 
 /** The versions of the responses in a server's byte stream, walking heads and bodies (Content-Length or chunked). */

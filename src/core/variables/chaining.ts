@@ -1,10 +1,13 @@
 // Named-request references: `NAME.(request|response).(body|headers).(*|JSONPath|XPath|HeaderName)`.
 // JSONPath through jsonpath-plus, XPath through xpath over @xmldom/xmldom.
 
-import { JSONPath } from 'jsonpath-plus';
-import * as xpath from 'xpath';
-import { DOMParser } from '@xmldom/xmldom';
+import type * as xpath from 'xpath';
 import { REQUEST_REF } from './scan';
+
+// Loaded on first use (see selectors.ts).
+let selectorLibs: typeof import('./selectors') | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (a bundle of its own), see scripts/build.mjs
+const libs = (): typeof import('./selectors') => (selectorLibs ??= require('./selectors') as typeof import('./selectors'));
 
 export interface NamedExchange {
   request: { url: string; method: string; headers: Array<[string, string]>; body?: string };
@@ -56,7 +59,7 @@ function selectJson(body: string, path: string, what: string): ChainResult {
   }
   let found: unknown[];
   try {
-    found = JSONPath({ path, json: json as object, wrap: true }) as unknown[];
+    found = libs().JSONPath({ path, json: json as object, wrap: true }) as unknown[];
   } catch (e) {
     return { ok: false, message: `${path} is not a valid JSONPath: ${(e as Error).message}` };
   }
@@ -67,13 +70,13 @@ function selectJson(body: string, path: string, what: string): ChainResult {
 function selectXml(body: string, path: string, what: string): ChainResult {
   let doc: unknown;
   try {
-    doc = new DOMParser({ onError: () => undefined }).parseFromString(body, 'text/xml');
+    doc = new (libs().DOMParser)({ onError: () => undefined }).parseFromString(body, 'text/xml');
   } catch {
     return { ok: false, message: `${what} is not XML, so ${path} cannot select from it` };
   }
   let found: xpath.SelectReturnType;
   try {
-    found = xpath.select(path, doc as Node);
+    found = libs().xpathSelect(path, doc as Node);
   } catch (e) {
     return { ok: false, message: `${path} is not a valid XPath: ${(e as Error).message}` };
   }

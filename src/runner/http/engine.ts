@@ -5,7 +5,8 @@
 // sequential requests reuse the idle socket" holds by construction and every new connection
 // has a reason we can name (first, previous closed, idle timeout, pool busy, forced).
 
-import { buildConnector, Client, type Dispatcher } from 'undici';
+import type { buildConnector, Dispatcher } from 'undici';
+import { newConnector, undiciClient, type Client } from './undiciCore';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -306,7 +307,7 @@ export class HttpEngine {
       const ca = this.opts.ca === undefined ? undefined : [...tls.rootCertificates, ...(Array.isArray(this.opts.ca) ? this.opts.ca : [this.opts.ca])];
       const cc = this.opts.clientCert;
       const client = cc ? { ...(cc.cert ? { cert: cc.cert } : {}), ...(cc.key ? { key: cc.key } : {}), ...(cc.pfx ? { pfx: cc.pfx } : {}), ...(cc.passphrase !== undefined ? { passphrase: cc.passphrase } : {}) } : {};
-      c = buildConnector({ rejectUnauthorized: !insecure, allowH2: h2, timeout: 10_000, ...(ca ? { ca } : {}), ...client } as buildConnector.BuildOptions);
+      c = newConnector({ rejectUnauthorized: !insecure, allowH2: h2, timeout: 10_000, ...(ca ? { ca } : {}), ...client } as buildConnector.BuildOptions);
       this.connectors.set(key, c);
     }
     return c;
@@ -327,7 +328,7 @@ export class HttpEngine {
             return socket;
           }
     ) as buildConnector.connector;
-    const client = new Client(origin, {
+    const client = new (undiciClient())(origin, {
       connect: connector,
       pipelining: this.pipelineDepth,
       allowH2: h2,

@@ -22,6 +22,8 @@ interface QuickJsLib {
 
 let loading: Promise<QuickJSWASMModule> | undefined;
 
+// The bundle is found at run time beside dist/*.js, so it is loaded with require, not import.
+/* eslint-disable @typescript-eslint/no-require-imports */
 function loadLib(): { lib: QuickJsLib; wasm: string } {
   const bundled = join(__dirname, 'quickjs.js');
   if (existsSync(bundled)) return { lib: require(bundled) as QuickJsLib, wasm: join(__dirname, 'quickjs.wasm') };
@@ -30,6 +32,7 @@ function loadLib(): { lib: QuickJsLib; wasm: string } {
   const variant = require('@jitl/quickjs-wasmfile-release-sync') as { default: QuickJsLib['RELEASE_SYNC'] };
   return { lib: { newQuickJSWASMModuleFromVariant: core.newQuickJSWASMModuleFromVariant, newVariant: core.newVariant, RELEASE_SYNC: variant.default }, wasm: require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm') };
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The QuickJS module, compiled once per process on first use. */
 export function loadQuickJs(): Promise<QuickJSWASMModule> {
