@@ -14,7 +14,6 @@ import type { ConnectionMode } from '../src/core/timeline/model';
 import type { ResolvedRequest } from '../src/core/request';
 import { startBenchServers } from './benchServers';
 
-
 function req(url: string): ResolvedRequest {
   return { kind: 'http', regionIndex: 0, source: { file: 'bench.http', line: 1 }, method: 'GET', url, headers: [], wsSteps: [], secrets: [] };
 }
@@ -97,7 +96,10 @@ async function childMain(kind: string, url: string, n: number): Promise<void> {
 }
 
 async function inOwnProcess(kind: 'bare' | 'engine', url: string, n: number): Promise<{ cpu: number; ms: number }> {
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, WL_BENCH_CHILD: kind, WL_BENCH_URL: url, WL_BENCH_N: String(n) } });
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, WL_BENCH_CHILD: kind, WL_BENCH_URL: url, WL_BENCH_N: String(n) },
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const [code] = (await once(child, 'exit')) as [number];
@@ -220,39 +222,39 @@ async function main(): Promise<void> {
 
     // WL_BENCH_QUICK=1 measures only the tracking overhead (while tuning).
     if (!process.env.WL_BENCH_QUICK) {
-    // 2. Throughput by mode.
-    const M = 1000;
-    const ka = await engineRun('keep-alive', plain, M, 1);
-    const pl = await engineRun('pipeline:4', plain, M, 4);
-    const kaTls = await engineRun('keep-alive', secure, M, 1, true);
-    const h2 = await engineRun('h2', secure, M, 16, true);
-    const rps = (x: { ms: number }) => (M / x.ms) * 1000;
-    out.push(
-      `### Throughput, ${M} requests`,
-      '',
-      '| mode | server | senders | connections | req/s | vs keep-alive |',
-      '|---|---|---:|---:|---:|---:|',
-      `| keep-alive | HTTP/1.1 | 1 | ${ka.connections} | ${rps(ka).toFixed(0)} | 1.00 |`,
-      `| pipeline:4 | HTTP/1.1 | 4 | ${pl.connections} | ${rps(pl).toFixed(0)} | ${(rps(pl) / rps(ka)).toFixed(2)} |`,
-      `| keep-alive | TLS (HTTP/1.1 via ALPN) | 1 | ${kaTls.connections} | ${rps(kaTls).toFixed(0)} | 1.00 |`,
-      `| h2 | TLS (h2 via ALPN) | 16 | ${h2.connections} | ${rps(h2).toFixed(0)} | ${(rps(h2) / rps(kaTls)).toFixed(2)} |`,
-      '',
-    );
+      // 2. Throughput by mode.
+      const M = 1000;
+      const ka = await engineRun('keep-alive', plain, M, 1);
+      const pl = await engineRun('pipeline:4', plain, M, 4);
+      const kaTls = await engineRun('keep-alive', secure, M, 1, true);
+      const h2 = await engineRun('h2', secure, M, 16, true);
+      const rps = (x: { ms: number }) => (M / x.ms) * 1000;
+      out.push(
+        `### Throughput, ${M} requests`,
+        '',
+        '| mode | server | senders | connections | req/s | vs keep-alive |',
+        '|---|---|---:|---:|---:|---:|',
+        `| keep-alive | HTTP/1.1 | 1 | ${ka.connections} | ${rps(ka).toFixed(0)} | 1.00 |`,
+        `| pipeline:4 | HTTP/1.1 | 4 | ${pl.connections} | ${rps(pl).toFixed(0)} | ${(rps(pl) / rps(ka)).toFixed(2)} |`,
+        `| keep-alive | TLS (HTTP/1.1 via ALPN) | 1 | ${kaTls.connections} | ${rps(kaTls).toFixed(0)} | 1.00 |`,
+        `| h2 | TLS (h2 via ALPN) | 16 | ${h2.connections} | ${rps(h2).toFixed(0)} | ${(rps(h2) / rps(kaTls)).toFixed(2)} |`,
+        '',
+      );
 
-    // 3. Handshake cost.
-    const K = 200;
-    const newPlain = await engineRun('close', plain, K, 1);
-    const reusedPlain = await engineRun('keep-alive', plain, K, 1);
-    const newTls = await engineRun('close', secure, K, 1, true);
-    const reusedTls = await engineRun('keep-alive', secure, K, 1, true);
-    out.push(
-      `### Handshake cost: a new connection per request (mode close) vs reuse, ${K} sequential requests`,
-      '',
-      '| transport | new: ms/request | reused: ms/request | new/reused | mean connect (HAR, incl. TLS) |',
-      '|---|---:|---:|---:|---:|',
-      `| loopback TCP | ${(newPlain.ms / K).toFixed(3)} | ${(reusedPlain.ms / K).toFixed(3)} | ${(newPlain.ms / reusedPlain.ms).toFixed(2)} | ${newPlain.meanConnect.toFixed(3)} ms |`,
-      `| loopback TLS | ${(newTls.ms / K).toFixed(3)} | ${(reusedTls.ms / K).toFixed(3)} | ${(newTls.ms / reusedTls.ms).toFixed(2)} | ${newTls.meanConnect.toFixed(3)} ms |`,
-    );
+      // 3. Handshake cost.
+      const K = 200;
+      const newPlain = await engineRun('close', plain, K, 1);
+      const reusedPlain = await engineRun('keep-alive', plain, K, 1);
+      const newTls = await engineRun('close', secure, K, 1, true);
+      const reusedTls = await engineRun('keep-alive', secure, K, 1, true);
+      out.push(
+        `### Handshake cost: a new connection per request (mode close) vs reuse, ${K} sequential requests`,
+        '',
+        '| transport | new: ms/request | reused: ms/request | new/reused | mean connect (HAR, incl. TLS) |',
+        '|---|---:|---:|---:|---:|',
+        `| loopback TCP | ${(newPlain.ms / K).toFixed(3)} | ${(reusedPlain.ms / K).toFixed(3)} | ${(newPlain.ms / reusedPlain.ms).toFixed(2)} | ${newPlain.meanConnect.toFixed(3)} ms |`,
+        `| loopback TLS | ${(newTls.ms / K).toFixed(3)} | ${(reusedTls.ms / K).toFixed(3)} | ${(newTls.ms / reusedTls.ms).toFixed(2)} | ${newTls.meanConnect.toFixed(3)} ms |`,
+      );
     }
     out.push('', `Node ${process.version}, ${new Date().toISOString()}; the machine is shared, so ratios matter more than times.`);
   } finally {

@@ -19,7 +19,6 @@ import { compareModes } from '../src/cli/commands/compare';
 import { predict, predictionInput } from '../src/core/timeline/prediction';
 import { startBenchServers } from './benchServers';
 
-
 const RTT = 40;
 const REQUESTS = 8;
 const ROUNDS = 5;
@@ -87,7 +86,9 @@ async function main(): Promise<void> {
         const med = median(rs);
         const met = med >= 0.95 && med <= 1.3;
         allMet &&= met;
-        rows.push(`| ${c.label} ${m} | ${models.get(m)} | ${Math.round(median(measured.get(m)!))} ms | **${med.toFixed(2)}** (${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}) | ${met ? 'yes' : '**no**'} |`);
+        rows.push(
+          `| ${c.label} ${m} | ${models.get(m)} | ${Math.round(median(measured.get(m)!))} ms | **${med.toFixed(2)}** (${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}) | ${met ? 'yes' : '**no**'} |`,
+        );
         console.log(`${c.label} ${m}: measured/model median ${med.toFixed(3)} over ${rs.length} rounds (${rs.map((x) => x.toFixed(2)).join(', ')})`);
       }
     }
@@ -126,7 +127,9 @@ async function main(): Promise<void> {
       '',
       `All modes within the goal: ${allMet ? 'yes' : '**no**'}.`,
       '',
-      `Cost of the shaper at RTT 0 (unlimited bandwidth), ${CPU_N} sequential keep-alive requests, ${CPU_ROUNDS} interleaved rounds (ABBA) in one process, after one uncounted pair: CPU **${cpuRatio.toFixed(2)}×** the engine without a shaper (median of the paired rounds' ratios; per round ${roundRatios}; ${perReq(bare)} vs ${perReq(shaped)} µs CPU per request, medians), wall ${wallRatio.toFixed(2)}×. Load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores.`,
+      `Cost of the shaper at RTT 0 (unlimited bandwidth), ${CPU_N} sequential keep-alive requests, ${CPU_ROUNDS} interleaved rounds (ABBA) in one process, after one uncounted pair: CPU **${cpuRatio.toFixed(2)}×** the engine without a shaper (median of the paired rounds' ratios; per round ${roundRatios}; ${perReq(bare)} vs ${perReq(shaped)} µs CPU per request, medians), wall ${wallRatio.toFixed(2)}×. Load average during the run: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')} on ${cpus().length} cores.`,
     ].join('\n');
     console.log(`\n${md}`);
     mkdirSync('bench/out', { recursive: true });

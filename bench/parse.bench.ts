@@ -16,7 +16,6 @@ import { SERVER_NODE_FLAGS } from '../src/protocol/serverProcess';
 
 const REQUESTS = 10_000;
 
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -87,11 +86,19 @@ const inserted = text.slice(0, mid) + 'X-Added: 1\n' + text.slice(mid);
 const inc = createIncrementalParser();
 inc.parse(text);
 // Each measured parse follows a parse of the original text, as when typing back and forth.
-const typedMs = time(15, () => inc.parse(typed), () => inc.parse(text));
+const typedMs = time(
+  15,
+  () => inc.parse(typed),
+  () => inc.parse(text),
+);
 inc.parse(text);
 inc.parse(typed);
 const reused = inc.lastReused;
-const insertedMs = time(15, () => inc.parse(inserted), () => inc.parse(text));
+const insertedMs = time(
+  15,
+  () => inc.parse(inserted),
+  () => inc.parse(text),
+);
 
 // The same full parse with a 64 MB young generation (the language server could be started so).
 const SEMI_SPACE = '--max-semi-space-size=64';
@@ -113,19 +120,20 @@ setTimeout(() => {
   observer.disconnect();
   const fullGc = gcMs('full');
 
-  const row = (what: string, t: Timing, target: string): string =>
-    `| ${what} | ${t.wall.toFixed(1)} ms | ${t.cpu.toFixed(0)} ms | ${(t.wall / baseline.wall).toFixed(1)}× | ${target} |`;
+  const row = (what: string, t: Timing, target: string): string => `| ${what} | ${t.wall.toFixed(1)} ms | ${t.cpu.toFixed(0)} ms | ${(t.wall / baseline.wall).toFixed(1)}× | ${target} |`;
   const md = [
     '## parse',
     '',
     `Generated file: ${REQUESTS.toLocaleString('en')} requests, ${lineCount.toLocaleString('en')} lines, ${(text.length / 1024 / 1024).toFixed(1)} MB, ${regions} regions. Node ${process.version}, load average ${loadavg()[0].toFixed(1)} on this machine while measuring.`,
     '',
-    '| what | median wall | median CPU | wall × split(\'\\n\') | target |',
+    "| what | median wall | median CPU | wall × split('\\n') | target |",
     '|---|---|---|---|---|',
     row("baseline: text.split('\\n')", baseline, ''),
     row('full parse (parseHttpFile)', full, '< 100 ms'),
     fullSemi ? row(`full parse, node ${SEMI_SPACE}`, fullSemi, '< 100 ms') : `| full parse, node ${SEMI_SPACE} | failed: ${(child.stderr || String(child.error)).slice(0, 80)} | | | |`,
-    fullServer ? row(`full parse, node ${SERVER_NODE_FLAGS.join(' ')} (as the language server runs)`, fullServer, '< 100 ms') : `| full parse, node ${SERVER_NODE_FLAGS.join(' ')} | failed: ${(serverChild.stderr || String(serverChild.error)).slice(0, 80)} | | | |`,
+    fullServer
+      ? row(`full parse, node ${SERVER_NODE_FLAGS.join(' ')} (as the language server runs)`, fullServer, '< 100 ms')
+      : `| full parse, node ${SERVER_NODE_FLAGS.join(' ')} | failed: ${(serverChild.stderr || String(serverChild.error)).slice(0, 80)} | | | |`,
     row(`re-parse after typing on one line (incremental, ${reused} regions reused)`, typedMs, '< 20 ms'),
     row('re-parse after inserting a line (incremental, later regions shifted)', insertedMs, '< 20 ms'),
     '',

@@ -42,7 +42,8 @@ async function openReport(browser: Browser, file: string): Promise<{ page: Page;
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  const threadTime = async (): Promise<number> => ((await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> }).metrics.find((m) => m.name === 'ThreadTime')?.value ?? NaN;
+  const threadTime = async (): Promise<number> =>
+    ((await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> }).metrics.find((m) => m.name === 'ThreadTime')?.value ?? NaN;
   const cpu0 = await threadTime();
   await page.goto(pathToFileURL(file).href, { waitUntil: 'commit' });
   await page.waitForSelector('html[data-wl-painted]', { timeout: 120_000 });
@@ -131,7 +132,10 @@ async function main(): Promise<void> {
   const big: Paint[] = [];
   let frames: number[] = [];
   let renders: number[] = [];
-  let heapAfterPaint = NaN, heapAfterInteraction = NaN, heapWithDetails = NaN, domNodes = NaN;
+  let heapAfterPaint = NaN,
+    heapAfterInteraction = NaN,
+    heapWithDetails = NaN,
+    domNodes = NaN;
   try {
     for (let run = 0; run < RUNS; run++) {
       // Alternate so both see the same machine load.

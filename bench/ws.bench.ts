@@ -36,7 +36,7 @@ async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
       const text = isBinary ? '' : data.toString();
       if (text.startsWith('flood ')) {
         const count = Number(text.slice(6));
-        for (let i = 0; i < count; ) {
+        for (let i = 0; i < count;) {
           const end = Math.min(count, i + 1000);
           for (; i < end - 1; i++) ws.send(floodMessage(i));
           await new Promise<void>((r) => ws.send(floodMessage(i), () => r()));

@@ -6,7 +6,9 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = 'test/integration';
-const tests = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f));
+const tests = readdirSync(dir)
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => join(dir, f));
 
 try {
   rmSync('dist/test/integration', { recursive: true, force: true });

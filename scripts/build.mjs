@@ -19,7 +19,9 @@ const common = {
 // the argument dispatch, usage and version; each command is its own bundle, dist/cli-NAME.js,
 // which main.ts's `import('./commands/NAME')` loads on demand (undici, the resolver's JSONPath
 // and XPath libraries and the demo's certificate generator are never read for `--version`).
-const CLI_COMMANDS = readdirSync('src/cli/commands').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+const CLI_COMMANDS = readdirSync('src/cli/commands')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3));
 const cliCommandsExternal = {
   name: 'cli-commands-external',
   setup(build) {

@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 
 const only = process.argv.slice(2);
 mkdirSync('bench/out', { recursive: true });
-const files = readdirSync('bench').filter((f) => f.endsWith('.bench.ts')).sort()
+const files = readdirSync('bench')
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort()
   .filter((f) => only.length === 0 || only.includes(f.replace(/\.bench\.ts$/, '')));
 let failed = 0;
 const sections = [];
@@ -14,7 +16,11 @@ for (const f of files) {
   const name = f.replace(/\.bench\.ts$/, '');
   console.log(`\n=== bench ${name}`);
   const res = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', `bench/${f}`], { stdio: 'inherit' });
-  if (res.status !== 0) { failed++; console.error(`bench ${name} failed (exit ${res.status})`); continue; }
+  if (res.status !== 0) {
+    failed++;
+    console.error(`bench ${name} failed (exit ${res.status})`);
+    continue;
+  }
   const out = `bench/out/${name}.md`;
   if (existsSync(out)) sections.push(readFileSync(out, 'utf8'));
 }

@@ -44,7 +44,10 @@ function kvTable(rows: Array<[string, string]>, label: string): HTMLTableElement
 function headersTable(h: unknown, label: string): HTMLElement {
   const list = Array.isArray(h) ? (h as HarNameValue[]) : [];
   if (list.length === 0) return el('p', 'wl-muted', 'none recorded');
-  return kvTable(list.map((x) => [str(obj(x).name), str(obj(x).value)]), label);
+  return kvTable(
+    list.map((x) => [str(obj(x).name), str(obj(x).value)]),
+    label,
+  );
 }
 
 function decodeBase64(b64: string): Uint8Array | undefined {
@@ -131,7 +134,12 @@ function framesView(parent: HTMLElement, messages: HarWebSocketMessage[], opened
   const controls = el('div', 'wl-frames-controls');
   const search = el('input', 'wl-input', undefined, { type: 'search', placeholder: 'filter frames', 'aria-label': 'Filter frames by text' });
   const dir = el('select', 'wl-input', undefined, { 'aria-label': 'Frame direction' });
-  for (const [v, t] of [['', 'both directions'], ['send', 'sent ▲'], ['receive', 'received ▼']]) dir.append(el('option', undefined, t, { value: v! }));
+  for (const [v, t] of [
+    ['', 'both directions'],
+    ['send', 'sent ▲'],
+    ['receive', 'received ▼'],
+  ])
+    dir.append(el('option', undefined, t, { value: v! }));
   const count = el('span', 'wl-muted');
   controls.append(search, dir, count);
   const list = el('div', 'wl-frames', undefined, { role: 'list', 'aria-label': 'WebSocket frames', tabindex: '0' });
@@ -149,10 +157,11 @@ function framesView(parent: HTMLElement, messages: HarWebSocketMessage[], opened
     const h = list.clientHeight || 300;
     const first = Math.max(0, Math.floor(top / FRAME_ROW_H) - 5);
     const last = Math.min(shown.length, Math.ceil((top + h) / FRAME_ROW_H) + 5);
-    for (const [i, r] of rowEls) if (i < first || i >= last) {
-      r.remove();
-      rowEls.delete(i);
-    }
+    for (const [i, r] of rowEls)
+      if (i < first || i >= last) {
+        r.remove();
+        rowEls.delete(i);
+      }
     for (let i = first; i < last; i++) {
       if (rowEls.has(i)) continue;
       const m = obj(messages[shown[i]!]) as unknown as HarWebSocketMessage;
@@ -221,15 +230,17 @@ export function renderDetails(pane: HTMLElement, model: TimelineModel, index: nu
   if (str(err.code) || str(res._error)) {
     const s = section(pane, 'Error');
     s.classList.add('wl-d-error');
-    s.append(kvTable(
-      [
-        ['code', str(err.code) || '(none)'],
-        ['phase', str(err.phase) || '–'],
-        ['message', str(err.message) || str(res._error)],
-        ['hint', str(err.hint) || '–'],
-      ],
-      'Error',
-    ));
+    s.append(
+      kvTable(
+        [
+          ['code', str(err.code) || '(none)'],
+          ['phase', str(err.phase) || '–'],
+          ['message', str(err.message) || str(res._error)],
+          ['hint', str(err.hint) || '–'],
+        ],
+        'Error',
+      ),
+    );
   }
 
   const t = section(pane, 'Timings');
@@ -266,8 +277,17 @@ export function renderDetails(pane: HTMLElement, model: TimelineModel, index: nu
     if (typeof ext.streamId === 'number') facts.push(['HTTP/2 stream', String(ext.streamId)]);
     c.append(kvTable(facts, 'Connection'));
   } else {
-    c.append(el('p', 'wl-muted', model.hasConnectionIds ? 'No TCP connection carried this exchange (it failed before one was made, or the HAR names none).' : 'This HAR does not record which TCP connection carried this exchange.'));
-    if (typeof e._serverPort === 'number' || str(e.serverIPAddress)) c.append(kvTable([['server', `${str(e.serverIPAddress)}${typeof e._serverPort === 'number' ? `:${e._serverPort}` : ''}`]], 'Server'));
+    c.append(
+      el(
+        'p',
+        'wl-muted',
+        model.hasConnectionIds
+          ? 'No TCP connection carried this exchange (it failed before one was made, or the HAR names none).'
+          : 'This HAR does not record which TCP connection carried this exchange.',
+      ),
+    );
+    if (typeof e._serverPort === 'number' || str(e.serverIPAddress))
+      c.append(kvTable([['server', `${str(e.serverIPAddress)}${typeof e._serverPort === 'number' ? `:${e._serverPort}` : ''}`]], 'Server'));
   }
 
   const rq = section(pane, 'Request headers');

@@ -257,7 +257,7 @@ export function buildModel(har: Har | unknown): TimelineModel {
   for (const v of modeStart.values()) globalStart = Math.min(globalStart, v);
   if (!Number.isFinite(globalStart)) globalStart = 0;
   // In a compare each mode starts at 0 so the modes line up side by side; otherwise one clock.
-  const baseOf = (mode: string): number => (isCompare ? modeStart.get(mode) ?? globalStart : globalStart);
+  const baseOf = (mode: string): number => (isCompare ? (modeStart.get(mode) ?? globalStart) : globalStart);
 
   let read: HarReadResult | undefined;
   try {
@@ -301,9 +301,9 @@ export function buildModel(har: Har | unknown): TimelineModel {
       alpn: str(tls.alpn) || undefined,
       cipher: str(tls.cipher) || undefined,
       openReason,
-      openText: str(c.openDetail) || (openReason ? OPEN_REASON_TEXT[openReason as OpenReason] ?? openReason : ''),
+      openText: str(c.openDetail) || (openReason ? (OPEN_REASON_TEXT[openReason as OpenReason] ?? openReason) : ''),
       closeReason,
-      closeText: str(c.closeDetail) || (closeReason ? CLOSE_REASON_TEXT[closeReason as CloseReason] ?? closeReason : ''),
+      closeText: str(c.closeDetail) || (closeReason ? (CLOSE_REASON_TEXT[closeReason as CloseReason] ?? closeReason) : ''),
       openedAt: openedAt === undefined ? undefined : openedAt - base,
       closedAt: closedAt === undefined ? undefined : closedAt - base,
       mode: str(c.mode) || mode || undefined,
@@ -409,10 +409,17 @@ export function buildModel(har: Har | unknown): TimelineModel {
       }
       // Frames are normally in order; sort only when they are not.
       let sorted = true;
-      for (let k = 1; k < count; k++) if (times[k]! < times[k - 1]!) { sorted = false; break; }
+      for (let k = 1; k < count; k++)
+        if (times[k]! < times[k - 1]!) {
+          sorted = false;
+          break;
+        }
       if (!sorted) {
         const idx = Array.from({ length: count }, (_, k) => k).sort((x, y) => times[x]! - times[y]!);
-        const t2 = idx.map((k) => times[k]!), d2 = idx.map((k) => dirs[k]!), o2 = idx.map((k) => opcodes[k]!), s2 = idx.map((k) => src[k]!);
+        const t2 = idx.map((k) => times[k]!),
+          d2 = idx.map((k) => dirs[k]!),
+          o2 = idx.map((k) => opcodes[k]!),
+          s2 = idx.map((k) => src[k]!);
         times.set(t2);
         dirs.set(d2);
         opcodes.set(o2);

@@ -39,14 +39,28 @@ function inputFor(model: TimelineModel, mode: string, net: NetworkConditions): P
     if (version === 'TLSv1.3') tls13++;
     else if (version) tls12++;
   });
-  return { mode, requests: summary.exchanges, connections: summary.connections, tls12, tls13, tlsRoundTrips: tls13 + 2 * tls12, bytesDown, bytesUp, measuredMs: summary.totalMs, serverMs, maxServerMs };
+  return {
+    mode,
+    requests: summary.exchanges,
+    connections: summary.connections,
+    tls12,
+    tls13,
+    tlsRoundTrips: tls13 + 2 * tls12,
+    bytesDown,
+    bytesUp,
+    measuredMs: summary.totalMs,
+    serverMs,
+    maxServerMs,
+  };
 }
 
 /** Appends the badge (and, in a compare, the model beside the measurement) to the summary strip. */
 export function renderNetworkNote(parent: HTMLElement, har: Har, model: TimelineModel): void {
   const net = networkOf(har);
   if (!net) return;
-  parent.append(el('p', 'wl-note wl-network', `${describeNetwork(net)}. Every connection went through it: the times shown are those of the simulated link, not of the network this ran on.`, { role: 'note' }));
+  parent.append(
+    el('p', 'wl-note wl-network', `${describeNetwork(net)}. Every connection went through it: the times shown are those of the simulated link, not of the network this ran on.`, { role: 'note' }),
+  );
   if (!model.isCompare) return;
   const table = el('table', 'wl-compare wl-model', undefined, { 'aria-label': 'Measured beside the textbook model' });
   const head = el('tr');

@@ -84,7 +84,10 @@ export class Timeline {
   private connSel!: HTMLSelectElement;
   private searchInput!: HTMLInputElement;
 
-  constructor(private readonly root: HTMLElement, private readonly host: TimelineHost = {}) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly host: TimelineHost = {},
+  ) {
     clear(root);
     root.classList.add('wl');
     this.summaryEl = el('header', 'wl-summary', undefined, { 'aria-label': 'Summary' });
@@ -262,7 +265,13 @@ export class Timeline {
     if (t.failed) stat('failed', String(t.failed));
     s.append(stats);
     if (!m.hasConnectionIds && m.entries.length > 0) {
-      s.append(el('p', 'wl-note', `This HAR (${m.creator || 'unknown writer'}) does not record which TCP connection carried each request, so exchanges are grouped by origin, one lane each — connections are not guessed.`));
+      s.append(
+        el(
+          'p',
+          'wl-note',
+          `This HAR (${m.creator || 'unknown writer'}) does not record which TCP connection carried each request, so exchanges are grouped by origin, one lane each — connections are not guessed.`,
+        ),
+      );
     }
     if (m.unreadable) s.append(el('p', 'wl-note', `${m.unreadable} entries without a readable start time are not drawn.`));
     if (m.isCompare) {
@@ -308,7 +317,16 @@ export class Timeline {
     btn('▸▸', 'Collapse or expand all origins', () => this.toggleAll());
     this.originSel = el('select', 'wl-input', undefined, { 'aria-label': 'Filter by origin' });
     this.statusSel = el('select', 'wl-input', undefined, { 'aria-label': 'Filter by status' });
-    for (const [v, t] of [['', 'any status'], ['2xx', '2xx'], ['3xx', '3xx'], ['4xx', '4xx'], ['5xx', '5xx'], ['1xx', '1xx (upgrades)'], ['failed', 'failed']]) this.statusSel.append(el('option', undefined, t, { value: v! }));
+    for (const [v, t] of [
+      ['', 'any status'],
+      ['2xx', '2xx'],
+      ['3xx', '3xx'],
+      ['4xx', '4xx'],
+      ['5xx', '5xx'],
+      ['1xx', '1xx (upgrades)'],
+      ['failed', 'failed'],
+    ])
+      this.statusSel.append(el('option', undefined, t, { value: v! }));
     this.connSel = el('select', 'wl-input', undefined, { 'aria-label': 'Filter by connection' });
     this.searchInput = el('input', 'wl-input wl-search', undefined, { type: 'search', placeholder: 'search URL, method, status', 'aria-label': 'Search exchanges' });
     tb.append(this.originSel, this.statusSel, this.connSel, this.searchInput);
@@ -752,7 +770,8 @@ export class Timeline {
     const top = this.size.scrollTop - OVERSCAN_PX;
     const bottom = this.size.scrollTop + this.size.rowsHeight + OVERSCAN_PX;
     // Binary search for the first row that reaches into view.
-    let lo = 0, hi = this.rows.length;
+    let lo = 0,
+      hi = this.rows.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const r = this.rows[mid]!;
@@ -771,14 +790,16 @@ export class Timeline {
         this.drawLane(r, w, viewEnd);
       }
     }
-    for (const [k, v] of this.laneViews) if (!seenLanes.has(k)) {
-      v.el.remove();
-      this.laneViews.delete(k);
-    }
-    for (const [k, g] of this.groupViews) if (!seenGroups.has(k)) {
-      g.remove();
-      this.groupViews.delete(k);
-    }
+    for (const [k, v] of this.laneViews)
+      if (!seenLanes.has(k)) {
+        v.el.remove();
+        this.laneViews.delete(k);
+      }
+    for (const [k, g] of this.groupViews)
+      if (!seenGroups.has(k)) {
+        g.remove();
+        this.groupViews.delete(k);
+      }
     if (this.firstPaint === undefined && this.model.entries.length > 0) {
       this.firstPaint = performance.now();
       document.documentElement.dataset.wlPainted = String(this.model.entries.length);
@@ -899,10 +920,11 @@ export class Timeline {
       be.classList.toggle('narrow', width < 64);
       be.tabIndex = b.entry === this.focused || (this.focused < 0 && i === 0) ? 0 : -1;
     }
-    for (const [k, be] of v.bars) if (!wanted.has(k)) {
-      be.remove();
-      v.bars.delete(k);
-    }
+    for (const [k, be] of v.bars)
+      if (!wanted.has(k)) {
+        be.remove();
+        v.bars.delete(k);
+      }
     if (v.canvas && lane.ws) this.drawTicks(v.canvas, lane, w, viewEnd);
   }
 
@@ -1007,7 +1029,8 @@ function formatTick(t: number, step: number): string {
 }
 
 function lowerBound(a: Float64Array, t: number): number {
-  let lo = 0, hi = a.length;
+  let lo = 0,
+    hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (a[mid]! < t) lo = mid + 1;

@@ -27,7 +27,10 @@ function escapeHtmlText(s: string): string {
 
 /** JSON that cannot end its `<script>` element or open a comment: every `<` becomes `\u003c`. */
 export function inertJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function isObj(x: unknown): x is Record<string, unknown> {
@@ -96,14 +99,7 @@ export function renderReportHtml(har: Har, assets: ReportAssets, opts: { title?:
   // A bundle that contained `</script` (in a string) would end its element early.
   const js = assets.js.replace(/<\/(script)/gi, '<\\/$1');
   const css = assets.css.replace(/<\/(style)/gi, '<\\/$1');
-  const csp = [
-    "default-src 'none'",
-    `script-src ${sha256(js)}`,
-    `style-src ${sha256(css)}`,
-    'img-src data:',
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  const csp = ["default-src 'none'", `script-src ${sha256(js)}`, `style-src ${sha256(css)}`, 'img-src data:', "base-uri 'none'", "form-action 'none'"].join('; ');
   const title = `Wirelane timeline — ${opts.title ?? har?.log?.creator?.name ?? 'HAR'}`;
   return `<!doctype html>
 <html lang="en">

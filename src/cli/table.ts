@@ -142,7 +142,11 @@ export function renderRunTable(run: Run, opts: TableOptions = {}): string {
     for (const r of rows) r[3] = ellipsize(r[3], urlMax);
   }
   const right = new Set([0, 7]);
-  const fmt = (r: string[]) => r.map((c, i) => pad(c, widths[i], right.has(i))).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => pad(c, widths[i], right.has(i)))
+      .join('  ')
+      .trimEnd();
   const out = [style.bold(fmt(header))];
   rows.forEach((r, i) => {
     out.push(fmt(r));
@@ -162,13 +166,43 @@ export function renderCompareTable(results: ModeResult[], style: Style = PLAIN):
   const best = (vals: number[], i: number) => vals[i] === Math.min(...vals);
   const lines: Array<[string, (i: number) => string]> = [
     ['exchanges', (i) => String(sums[i].exchanges)],
-    ['connections opened', (i) => mark(String(sums[i].connections), best(sums.map((s) => s.connections), i))],
+    [
+      'connections opened',
+      (i) =>
+        mark(
+          String(sums[i].connections),
+          best(
+            sums.map((s) => s.connections),
+            i,
+          ),
+        ),
+    ],
     ['TCP handshakes', (i) => String(sums[i].tcpHandshakes)],
     ['TLS handshakes', (i) => String(sums[i].tlsHandshakes)],
     ['handshakes saved', (i) => String(sums[i].handshakesSaved)],
     ['failed', (i) => (sums[i].failed ? style.red(String(sums[i].failed)) : '0')],
-    ['total ms', (i) => mark(formatMs(sums[i].totalMs), best(sums.map((s) => s.totalMs), i))],
-    ['median ms / request', (i) => mark(formatMs(sums[i].medianMs), best(sums.map((s) => s.medianMs), i))],
+    [
+      'total ms',
+      (i) =>
+        mark(
+          formatMs(sums[i].totalMs),
+          best(
+            sums.map((s) => s.totalMs),
+            i,
+          ),
+        ),
+    ],
+    [
+      'median ms / request',
+      (i) =>
+        mark(
+          formatMs(sums[i].medianMs),
+          best(
+            sums.map((s) => s.medianMs),
+            i,
+          ),
+        ),
+    ],
   ];
   function mark(s: string, isBest: boolean): string {
     return isBest && results.length > 1 ? style.green(s) : s;
@@ -208,6 +242,14 @@ export function runToJson(run: Run): unknown {
         ...(s ? { websocket: { frames: s.totalFrames, closeCode: s.closeCode, closeReason: s.closeReason, closedBy: s.closedBy } } : {}),
       };
     }),
-    connections: run.connections.map((c) => ({ id: c.id, origin: c.origin, protocol: c.protocol, localPort: c.localPort, openReason: c.openReason, closeReason: c.closeReason, requests: c.requestCount })),
+    connections: run.connections.map((c) => ({
+      id: c.id,
+      origin: c.origin,
+      protocol: c.protocol,
+      localPort: c.localPort,
+      openReason: c.openReason,
+      closeReason: c.closeReason,
+      requests: c.requestCount,
+    })),
   };
 }

@@ -96,7 +96,9 @@ export function toJUnit(s: TestSummary): string {
   for (const f of s.files) {
     if (f.error) {
       out.push(`  <testsuite name="${xmlEscape(f.file)}" tests="1" failures="0" errors="1">`);
-      out.push(`    <testcase name="run" classname="${xmlEscape(f.file)}"><error message="${xmlEscape(f.error.message)}" type="${xmlEscape(f.error.code)}">${xmlEscape(errorText(f.error))}</error></testcase>`);
+      out.push(
+        `    <testcase name="run" classname="${xmlEscape(f.file)}"><error message="${xmlEscape(f.error.message)}" type="${xmlEscape(f.error.code)}">${xmlEscape(errorText(f.error))}</error></testcase>`,
+      );
       out.push('  </testsuite>');
       continue;
     }
@@ -124,7 +126,13 @@ export function toJUnit(s: TestSummary): string {
 export function toTap(s: TestSummary): string {
   const out = ['TAP version 13', `1..${s.tests}`];
   let n = 0;
-  const yaml = (e: ErrorInfo) => ['  ---', `  code: ${e.code}`, `  message: ${JSON.stringify(e.message)}`, ...(e.source ? [`  at: ${JSON.stringify(`${e.source.file}:${e.source.line}`)}`] : []), '  ...'];
+  const yaml = (e: ErrorInfo) => [
+    '  ---',
+    `  code: ${e.code}`,
+    `  message: ${JSON.stringify(e.message)}`,
+    ...(e.source ? [`  at: ${JSON.stringify(`${e.source.file}:${e.source.line}`)}`] : []),
+    '  ...',
+  ];
   for (const f of s.files) {
     if (f.error) {
       out.push(`not ok ${++n} - ${f.file}`, ...yaml(f.error));

@@ -63,7 +63,8 @@ export const ERROR_HINTS: Record<string, string> = {
   WL_SCRIPT_FILE: 'The handler file could not be read; paths are relative to the .http file’s folder.',
   WL_SCRIPTS_UNTRUSTED: 'Scripts do not run in an untrusted workspace. Trust the workspace to run them.',
   WL_ASSERTION_FAILED: 'The response did not meet the assertion shown (`??` line or client.assert / client.test).',
-  WL_ASSERTION_INVALID: 'Write `?? status == 200`, `?? header NAME OP VALUE`, `?? body [PATH] OP VALUE`, `?? js EXPR OP VALUE`, `?? duration < MS`, `?? connection reused|new`, `?? protocol h2`, `?? tls TLSv1.3` or `?? timing PHASE < MS`.',
+  WL_ASSERTION_INVALID:
+    'Write `?? status == 200`, `?? header NAME OP VALUE`, `?? body [PATH] OP VALUE`, `?? js EXPR OP VALUE`, `?? duration < MS`, `?? connection reused|new`, `?? protocol h2`, `?? tls TLSv1.3` or `?? timing PHASE < MS`.',
   WL_HAR_ERROR: 'The recording says this request failed; the tool that wrote it gave no code.',
   WL_HAR_INVALID: 'The file is not a HAR this reader understands.',
   WL_INTERNAL: 'This is a bug in Wirelane. Please report it with the steps that led here.',

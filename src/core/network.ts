@@ -47,7 +47,10 @@ export const NETWORK_PRESETS: readonly NetworkPreset[] = [
 const OFF = /^(?:off|none|no|)$/i;
 
 export function findPreset(name: string): NetworkPreset | undefined {
-  const n = name.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  const n = name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
   return NETWORK_PRESETS.find((p) => p.preset === n || p.label.toLowerCase().replace(/\s+/g, '-') === n);
 }
 

@@ -111,7 +111,8 @@ export function fromCurl(cmd: string): string {
     else if (w === '-I' || w === '--head') method = 'HEAD';
     else if (w === '--url') url = next();
     else if (['-o', '--output', '-m', '--max-time', '--connect-timeout', '-w', '--write-out', '-x', '--proxy'].includes(w)) next();
-    else if (w.startsWith('-')) continue; // flags without values (-s, -L, --compressed, -v …) change nothing in the request
+    else if (w.startsWith('-'))
+      continue; // flags without values (-s, -L, --compressed, -v …) change nothing in the request
     else url ??= w;
   }
   if (!url) throw new Error('No URL found in the curl command.');

@@ -12,7 +12,12 @@ export const HAR_VIEW_TYPE = 'wirelane.har';
 export const HAR_RECORDING_VIEW_TYPE = 'wirelane.harRecording';
 
 class HarDocument implements vscode.CustomDocument {
-  constructor(readonly uri: vscode.Uri, readonly har: Har | undefined, readonly error: string | undefined, readonly warnings: string[]) {}
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly har: Har | undefined,
+    readonly error: string | undefined,
+    readonly warnings: string[],
+  ) {}
   dispose(): void {}
 }
 
@@ -20,7 +25,10 @@ export class HarEditorProvider implements vscode.CustomReadonlyEditorProvider<Ha
   /** Open editors by file, with what they were sent (for the tests). */
   readonly opened = new Map<string, { webview: vscode.Webview; posted: HostToTimelineMessage[]; ready: boolean }>();
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly openSource: (file: string, line: number) => void) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly openSource: (file: string, line: number) => void,
+  ) {}
 
   static register(context: vscode.ExtensionContext, provider: HarEditorProvider): vscode.Disposable {
     const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };

@@ -262,7 +262,10 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
         log.warn(`environments request failed: ${err instanceof Error ? err.message : String(err)}`);
       }
       const none = '$(circle-slash) No environment';
-      const pick = await vscode.window.showQuickPick([none, ...names], { title: 'Wirelane: Select Environment', placeHolder: names.length ? 'Environment from http-client.env.json' : 'No http-client.env.json found' });
+      const pick = await vscode.window.showQuickPick([none, ...names], {
+        title: 'Wirelane: Select Environment',
+        placeHolder: names.length ? 'Environment from http-client.env.json' : 'No http-client.env.json found',
+      });
       if (pick === undefined) return undefined;
       name = pick === none ? null : pick;
     }
@@ -289,9 +292,7 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
   register('wirelane.importCurl', async (cmdArg?: unknown) => {
     const clip = await vscode.env.clipboard.readText();
     const cmd =
-      typeof cmdArg === 'string'
-        ? cmdArg
-        : await vscode.window.showInputBox({ title: 'Import from cURL', prompt: 'Paste a curl command', value: clip.trim().startsWith('curl') ? clip.trim() : '' });
+      typeof cmdArg === 'string' ? cmdArg : await vscode.window.showInputBox({ title: 'Import from cURL', prompt: 'Paste a curl command', value: clip.trim().startsWith('curl') ? clip.trim() : '' });
     if (!cmd) return undefined;
     let region: string;
     try {
@@ -316,9 +317,7 @@ export function activate(context: vscode.ExtensionContext): WirelaneApi {
   if (!vscode.workspace.isTrusted) {
     log.info('Untrusted workspace: every send asks first; environment variables, TLS and proxy settings from the workspace are not used.');
   }
-  context.subscriptions.push(
-    vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: requests are sent without asking.')),
-  );
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: requests are sent without asking.')));
 
   api = { client, runs, timeline, responses, harEditor, recording, statusBar, networkStatus, wsViews, tests, notifications, logged, clientReady: clientReady.then(() => undefined), activateMs: 0 };
   api.activateMs = performance.now() - activateStart;

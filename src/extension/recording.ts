@@ -31,7 +31,11 @@ export class Recording implements vscode.Disposable {
     if (this.writer) this.stop();
     const root = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
     if (!root) throw new Error('Recording needs a workspace folder on this machine: open a folder first.');
-    const safe = name.trim().replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'session';
+    const safe =
+      name
+        .trim()
+        .replace(/[^\w.-]+/g, '-')
+        .replace(/^-+|-+$/g, '') || 'session';
     const d = new Date();
     const pad = (n: number) => String(n).padStart(2, '0');
     const stamp = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;

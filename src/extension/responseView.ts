@@ -107,9 +107,7 @@ export function renderResponse(shown: ResponseShown): { text: string; kind: Kind
     for (const [k, v] of res.headers) facts.push(`${k}: ${v}`);
   }
   if (note) facts.push('', note);
-  const commented = kind.open
-    ? [kind.open, ...facts.map((l) => kind.prefix + l.replace(/--/g, '- -')), kind.close]
-    : facts.map((l) => (kind.prefix + l).trimEnd());
+  const commented = kind.open ? [kind.open, ...facts.map((l) => kind.prefix + l.replace(/--/g, '- -')), kind.close] : facts.map((l) => (kind.prefix + l).trimEnd());
   return { text: `${commented.join('\n')}\n\n${body}`, kind };
 }
 
@@ -138,9 +136,7 @@ export class ResponseDocuments implements vscode.TextDocumentContentProvider, vs
     const ex = shown.exchange;
     const label = (ex.name ?? `${ex.request.method} ${safePath(ex.request.url)}`).replace(/[\\/:*?"<>|]+/g, '_').slice(0, 60);
     const folder = opts.key ? createHash('sha1').update(opts.key).digest('hex').slice(0, 10) : String(++this.seq);
-    const uri = opts.reuseTab
-      ? vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/Response.${kind.ext}` })
-      : vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/${folder}/${label}.${kind.ext}` });
+    const uri = opts.reuseTab ? vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/Response.${kind.ext}` }) : vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/${folder}/${label}.${kind.ext}` });
     // The same request answered with another type or under another name: its old tab goes.
     const stale = opts.reuseTab ? (p: string) => p.startsWith('/Response.') : (p: string) => p.startsWith(`/${folder}/`);
     await this.closeTabs((u) => u.toString() !== uri.toString() && stale(u.path));
@@ -201,7 +197,7 @@ function textArrived(doc: vscode.TextDocument, text: string): Promise<void> {
 function safePath(url: string): string {
   try {
     const u = new URL(url);
-    return u.pathname === '/' ? u.host : u.pathname.split('/').filter(Boolean).pop() ?? u.host;
+    return u.pathname === '/' ? u.host : (u.pathname.split('/').filter(Boolean).pop() ?? u.host);
   } catch {
     return 'response';
   }

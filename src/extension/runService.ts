@@ -192,7 +192,16 @@ export class RunService implements vscode.Disposable {
     const recorder = new RunRecorder({ mode: s.mode, label: 'editor', environment: s.environment });
     if (s.network) recorder.run.network = s.network;
     const network = s.network ? new Shaper(s.network) : undefined;
-    const engine = new HttpEngine({ recorder, mode: s.mode, insecure: !s.verifyTls || tls.insecure, timeoutMs: s.timeoutMs, bodyLimitBytes: s.bodyLimitBytes, proxy, network, ...(cert ? { clientCert: cert } : {}) });
+    const engine = new HttpEngine({
+      recorder,
+      mode: s.mode,
+      insecure: !s.verifyTls || tls.insecure,
+      timeoutMs: s.timeoutMs,
+      bodyLimitBytes: s.bodyLimitBytes,
+      proxy,
+      network,
+      ...(cert ? { clientCert: cert } : {}),
+    });
     this.interactive = { engine, recorder, key };
     this.deps.recording.attach(recorder);
     return this.interactive;
@@ -246,7 +255,11 @@ export class RunService implements vscode.Disposable {
   private async confirmUntrusted(what: string): Promise<boolean> {
     if (vscode.workspace.isTrusted) return true;
     const ok = 'Send';
-    const answer = await vscode.window.showWarningMessage(`This workspace is not trusted. ${what}?`, { modal: true, detail: 'Requests from an untrusted .http file can reach any host your machine can reach and send local files as bodies.' }, ok);
+    const answer = await vscode.window.showWarningMessage(
+      `This workspace is not trusted. ${what}?`,
+      { modal: true, detail: 'Requests from an untrusted .http file can reach any host your machine can reach and send local files as bodies.' },
+      ok,
+    );
     return answer === ok;
   }
 
@@ -263,7 +276,8 @@ export class RunService implements vscode.Disposable {
     const node = file.regions[regionIndex].request!;
     if (node.kind === 'websocket') return this.connectWebSocketAt(doc, line);
     const what = resolved.request ? `${resolved.request.method} ${resolved.request.url}` : `${node.method} ${node.url.text}`.trim();
-    if (!(await this.confirmUntrusted(`Send ${what}${resolved.needs.length ? ` (and ${resolved.needs.join(', ')} first)` : ''}`))) return { error: { code: 'WL_CANCELLED', message: 'not sent: not confirmed' } };
+    if (!(await this.confirmUntrusted(`Send ${what}${resolved.needs.length ? ` (and ${resolved.needs.join(', ')} first)` : ''}`)))
+      return { error: { code: 'WL_CANCELLED', message: 'not sent: not confirmed' } };
     const badProxy = this.checkProxy(s);
     if (badProxy) return this.failed(badProxy, doc);
     const opened = await this.openSession(doc, s);
@@ -276,7 +290,10 @@ export class RunService implements vscode.Disposable {
       const ex = sent.exchange!;
       const connection = ex.connectionId ? session.recorder.connection(ex.connectionId) : undefined;
       this.logExchange(ex, connection);
-      const document = await this.deps.responses.show({ exchange: ex, connection, body: sent.body, bodyFile: sent.bodyFile }, { reuseTab: s.reuseResponseTab, key: `${doc.uri.toString()}#${regionIndex}` });
+      const document = await this.deps.responses.show(
+        { exchange: ex, connection, body: sent.body, bodyFile: sent.bodyFile },
+        { reuseTab: s.reuseResponseTab, key: `${doc.uri.toString()}#${regionIndex}` },
+      );
       const entry = this.deps.timeline.feed.entryIndex(ex);
       if (entry !== undefined) this.deps.timeline.reveal(entry);
       if (ex.error) this.reportError(ex.error);
@@ -350,7 +367,14 @@ export class RunService implements vscode.Disposable {
         ctx.named.set(req.name, named);
         this.deps.namedResponse(doc.uri.toString(), req.name, named);
       }
-      const after = ex.response && !ex.error ? await scripts.afterResponse(file.regions[regionIndex], { exchange: ex, connection: ex.connectionId ? session.recorder.connection(ex.connectionId) : undefined, body: sent.body?.toString('utf8') }, requestVars) : undefined;
+      const after =
+        ex.response && !ex.error
+          ? await scripts.afterResponse(
+              file.regions[regionIndex],
+              { exchange: ex, connection: ex.connectionId ? session.recorder.connection(ex.connectionId) : undefined, body: sent.body?.toString('utf8') },
+              requestVars,
+            )
+          : undefined;
       const checks = this.logChecks(vscode.workspace.asRelativePath(doc.uri), pre, after);
       return checks.length ? { ...sent, checks } : sent;
     } finally {
@@ -370,9 +394,11 @@ export class RunService implements vscode.Disposable {
     if (untrusted.length) void this.deps.notify('warning', `Wirelane: ${untrusted.length} script(s) and \`?? js\` line(s) were not run: this workspace is not trusted.`);
     const failed = checks.filter((c) => !c.passed && c.error?.code !== 'WL_SCRIPTS_UNTRUSTED');
     if (failed.length) {
-      void this.deps.notify('warning', `Wirelane: ${failed.length} of ${checks.length} test(s) failed. First: ${failed[0].error ? formatError(failed[0].error) : failed[0].name}`, 'Show Log').then((a) => {
-        if (a === 'Show Log') this.deps.log.show(true);
-      });
+      void this.deps
+        .notify('warning', `Wirelane: ${failed.length} of ${checks.length} test(s) failed. First: ${failed[0].error ? formatError(failed[0].error) : failed[0].name}`, 'Show Log')
+        .then((a) => {
+          if (a === 'Show Log') this.deps.log.show(true);
+        });
     }
     return checks;
   }
@@ -401,7 +427,12 @@ export class RunService implements vscode.Disposable {
     if (!result) return undefined;
     this.lastRun = result;
     this.logChecks(vscode.workspace.asRelativePath(doc.uri), ...result.results.map((r) => ({ checks: r.checks ?? [], logs: r.logs ?? [] })));
-    for (const r of result.results) if (r.exchange) this.logExchange(r.exchange, result.run.connections.find((c) => c.id === r.exchange!.connectionId));
+    for (const r of result.results)
+      if (r.exchange)
+        this.logExchange(
+          r.exchange,
+          result.run.connections.find((c) => c.id === r.exchange!.connectionId),
+        );
     for (const r of result.results) {
       if (r.name && r.exchange?.response && !r.error) {
         this.deps.namedResponse(doc.uri.toString(), r.name, {
@@ -479,9 +510,7 @@ export class RunService implements vscode.Disposable {
       for (let i = 0; i < recorders.length && !signal.aborted; i++) {
         this.deps.recording.attach(recorders[i]);
         try {
-          results.push(
-            await runFile({ ...this.fileRunOptions(doc.uri, doc.getText(), s, s.compareModes[i], signal, recorders[i]), envName }),
-          );
+          results.push(await runFile({ ...this.fileRunOptions(doc.uri, doc.getText(), s, s.compareModes[i], signal, recorders[i]), envName }));
         } catch (err) {
           this.failed(err, doc);
           break;
@@ -554,7 +583,11 @@ export class RunService implements vscode.Disposable {
 
   private failed(err: unknown, doc?: vscode.TextDocument): SendOutcome {
     const info: ErrorInfo =
-      err instanceof WlError ? err.toInfo() : typeof err === 'object' && err && 'code' in err && 'message' in err ? (err as ErrorInfo) : { code: 'WL_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+      err instanceof WlError
+        ? err.toInfo()
+        : typeof err === 'object' && err && 'code' in err && 'message' in err
+          ? (err as ErrorInfo)
+          : { code: 'WL_INTERNAL', message: err instanceof Error ? err.message : String(err) };
     if (!info.source && doc) info.source = { file: doc.uri.fsPath, line: 0 };
     if (doc && info.phase === 'resolve' && !this.deps.environmentFor(doc) && this.deps.environmentNames(doc).length) {
       this.reportNoEnvironment(info);

@@ -5,7 +5,10 @@ import type { Recording } from './recording';
 export class WirelaneStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('wirelane.status', vscode.StatusBarAlignment.Left, 50);
 
-  constructor(private readonly recording: Recording, private readonly environment: () => string | undefined) {
+  constructor(
+    private readonly recording: Recording,
+    private readonly environment: () => string | undefined,
+  ) {
     this.item.name = 'Wirelane';
     this.update();
   }

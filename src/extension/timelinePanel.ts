@@ -17,7 +17,10 @@ export class TimelinePanel implements vscode.Disposable {
   readonly onDidBecomeReady = this.readyEmitter.event;
   private selected: number | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly openSource: (file: string, line: number) => void) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly openSource: (file: string, line: number) => void,
+  ) {
     this.feed = new TimelineFeed((m) => this.post(m));
   }
 
@@ -34,10 +37,15 @@ export class TimelinePanel implements vscode.Disposable {
       this.panel.reveal(undefined, preserveFocus);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, 'Wirelane Timeline', { viewColumn: besideColumn(), preserveFocus }, {
-      ...timelineWebviewOptions(this.extensionUri),
-      retainContextWhenHidden: true,
-    });
+    const panel = vscode.window.createWebviewPanel(
+      TIMELINE_VIEW_TYPE,
+      'Wirelane Timeline',
+      { viewColumn: besideColumn(), preserveFocus },
+      {
+        ...timelineWebviewOptions(this.extensionUri),
+        retainContextWhenHidden: true,
+      },
+    );
     this.panel = panel;
     this.ready = false;
     panel.webview.onDidReceiveMessage((m: TimelineToHostMessage) => this.onMessage(m));

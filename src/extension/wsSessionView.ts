@@ -28,9 +28,17 @@ export class WsSessionView implements vscode.Disposable {
   /** Outcome of the last composer action (for the tests). */
   lastError: string | undefined;
 
-  constructor(readonly handle: WsSessionHandle, private readonly notify: (message: string) => void) {
+  constructor(
+    readonly handle: WsSessionHandle,
+    private readonly notify: (message: string) => void,
+  ) {
     const s = handle.session;
-    this.panel = vscode.window.createWebviewPanel(WsSessionView.viewType, `WebSocket ${shortUrl(s.url)}`, { viewColumn: besideColumn(), preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
+    this.panel = vscode.window.createWebviewPanel(
+      WsSessionView.viewType,
+      `WebSocket ${shortUrl(s.url)}`,
+      { viewColumn: besideColumn(), preserveFocus: true },
+      { enableScripts: true, localResourceRoots: [] },
+    );
     this.panel.webview.html = inlineScriptHtml(this.panel.webview, 'WebSocket session', BODY, CSS, SCRIPT);
     this.subscriptions.push(this.panel.webview.onDidReceiveMessage((m: WsViewToHostMessage) => void this.onMessage(m)));
     const off = handle.onFrame((f) => {

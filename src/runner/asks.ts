@@ -57,7 +57,11 @@ export class AskAnswerer {
   private async answerOne(ask: Ask, asked: Map<string, string>, file: HttpFile, ctx: ResolveContext, engine: HttpEngine, source: SourceLocation, signal?: AbortSignal): Promise<void> {
     if (ask.kind === 'prompt') {
       if (!this.opts.prompt) {
-        throw new WlError('WL_VAR_PROMPT', `${ask.name} is asked for when sent (\`@prompt\` / \`$input\`), and there is no terminal to ask on: pass --var ${/\s/.test(ask.name) ? `"${ask.name}=VALUE"` : `${ask.name}=VALUE`}`, { phase: 'resolve', source });
+        throw new WlError(
+          'WL_VAR_PROMPT',
+          `${ask.name} is asked for when sent (\`@prompt\` / \`$input\`), and there is no terminal to ask on: pass --var ${/\s/.test(ask.name) ? `"${ask.name}=VALUE"` : `${ask.name}=VALUE`}`,
+          { phase: 'resolve', source },
+        );
       }
       const value = await this.opts.prompt(ask.name, ask.description, { secret: ask.secret });
       if (value === undefined) throw new WlError('WL_CANCELLED', `not sent: no value was given for ${ask.name}`, { phase: 'resolve', source });

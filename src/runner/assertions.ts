@@ -36,7 +36,10 @@ async function actualOf(a: ParsedAssertion, f: AssertionFacts, line: number): Pr
     case 'body': {
       if (f.body === undefined) return { error: 'the body is not in memory (larger than the body limit, or no response)' };
       if (!a.arg) return { value: f.body, what: 'body' };
-      const r = selectFromExchange({ requestName: 'response', part: 'response', section: 'body', selector: a.arg }, { request: { url: '', method: '', headers: [] }, response: { status: res?.status ?? 0, headers: res?.headers ?? [], body: f.body } });
+      const r = selectFromExchange(
+        { requestName: 'response', part: 'response', section: 'body', selector: a.arg },
+        { request: { url: '', method: '', headers: [] }, response: { status: res?.status ?? 0, headers: res?.headers ?? [], body: f.body } },
+      );
       return { value: r.ok ? r.value : undefined, what: `body ${a.arg}` };
     }
     case 'js': {

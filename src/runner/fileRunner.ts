@@ -411,7 +411,11 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
           break;
         }
       }
-      if (!hit) return fail('WL_RUN_UNKNOWN', `run #${target.name}: no request named "${target.name}" in ${doc.shown}${doc.imports.length ? ' or its imports' : ' (import the file that defines it: `# @import ./other.http`)'}`);
+      if (!hit)
+        return fail(
+          'WL_RUN_UNKNOWN',
+          `run #${target.name}: no request named "${target.name}" in ${doc.shown}${doc.imports.length ? ' or its imports' : ' (import the file that defines it: `# @import ./other.http`)'}`,
+        );
       const [td, j] = hit;
       const key = `${td.path}#${j}`;
       if (runningRegions.includes(key)) return fail('WL_RUN_CYCLE', `run #${target.name} runs a request that is already running (a cycle of run lines)`);
@@ -439,7 +443,12 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     if (signal.aborted) return skip(doc, i, { code: 'WL_CANCELLED', message: 'not sent: the run was cancelled or timed out', source: sourceOf(doc, i) });
     const parseErr = doc.regionErrors.get(i);
     if (parseErr) {
-      return skip(doc, i, { code: parseErr.code || 'WL_PARSE', message: parseErr.message, phase: parseErr.code.startsWith('WL_PARSE') ? 'parse' : 'resolve', source: sourceOf(doc, i, parseErr.range.start.line) });
+      return skip(doc, i, {
+        code: parseErr.code || 'WL_PARSE',
+        message: parseErr.message,
+        phase: parseErr.code.startsWith('WL_PARSE') ? 'parse' : 'resolve',
+        source: sourceOf(doc, i, parseErr.range.start.line),
+      });
     }
 
     // Variables from this request's pre-request scripts, then from `client.global`, win over the file's.
@@ -463,7 +472,12 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
         if (named.has(need)) continue;
         const hit = byName(doc, need);
         if (!hit || (hit[0] === doc && hit[1] === i) || chain.includes(need)) {
-          return skip(doc, i, { code: 'WL_VAR_UNRESOLVED', message: !hit ? `no request named '${need}' to send first` : `'${need}' depends on this request (a cycle)`, phase: 'resolve', source: sourceOf(doc, i) });
+          return skip(doc, i, {
+            code: 'WL_VAR_UNRESOLVED',
+            message: !hit ? `no request named '${need}' to send first` : `'${need}' depends on this request (a cycle)`,
+            phase: 'resolve',
+            source: sourceOf(doc, i),
+          });
         }
         await runRegion(hit[0], hit[1], label ? [...chain, label] : chain);
       }
@@ -493,7 +507,10 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     const result = req.kind === 'websocket' ? await sendWebSocket(i, req) : await sendHttp(i, req);
     if (doc !== main) result.file = doc.shown;
     const ex = result.exchange;
-    const after = ex?.response && !result.error ? await scriptHost.afterResponse(region, { exchange: ex, connection: recorder.run.connections.find((c) => c.id === ex.connectionId), body: result.body?.toString('utf8') }, requestVars) : undefined;
+    const after =
+      ex?.response && !result.error
+        ? await scriptHost.afterResponse(region, { exchange: ex, connection: recorder.run.connections.find((c) => c.id === ex.connectionId), body: result.body?.toString('utf8') }, requestVars)
+        : undefined;
     const checks = [...pre.checks, ...(after?.checks ?? [])];
     if (checks.length) result.checks = checks;
     const logs = [...pre.logs, ...(after?.logs ?? [])];
@@ -518,7 +535,10 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     if (req.name && exchange) {
       named.set(req.name, {
         request: { url: exchange.request.url || req.url, method: req.method, headers: exchange.request.headers.length ? exchange.request.headers : req.headers, body: bodyText(req) },
-        response: exchange.response && !exchange.error ? { status: exchange.response.status, headers: exchange.response.headers, body: sent?.body?.toString('utf8') ?? exchange.response.body?.text } : undefined,
+        response:
+          exchange.response && !exchange.error
+            ? { status: exchange.response.status, headers: exchange.response.headers, body: sent?.body?.toString('utf8') ?? exchange.response.body?.text }
+            : undefined,
       });
       if (!exchange.response || exchange.error) named.delete(req.name);
     }
@@ -530,7 +550,14 @@ export async function runFile(opts: FileRunOptions): Promise<FileRunResult> {
     await gate.enter();
     const result: RegionResult = { regionIndex: i, name: req.name ?? req.title, kind: 'websocket' };
     try {
-      const handle = await openWebSocket(req, { recorder, insecure: opts.insecure || tlsEnv.insecure || req.insecure, timeoutMs: req.timeoutMs ?? opts.timeoutMs, signal, network: shaper, clientCert: tlsEnv.clientCert });
+      const handle = await openWebSocket(req, {
+        recorder,
+        insecure: opts.insecure || tlsEnv.insecure || req.insecure,
+        timeoutMs: req.timeoutMs ?? opts.timeoutMs,
+        signal,
+        network: shaper,
+        clientCert: tlsEnv.clientCert,
+      });
       result.exchange = handle.exchange;
       result.session = handle.session;
       try {

@@ -1,13 +1,6 @@
 // Completion works from the current line and a short look upwards, plus the last parse for the
 // file's variable and request names, so it answers at once even in a 10,000-request file.
-import {
-  CompletionItemKind,
-  InsertTextFormat,
-  MarkupKind,
-  type CompletionItem,
-  type Position,
-  type Range,
-} from 'vscode-languageserver/node';
+import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Position, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { HttpFile } from '../core/httpfile/ast';
 import { lookupEnv, type LoadedEnvironments } from '../core/variables/environments';
@@ -148,7 +141,12 @@ function variableItems(input: CompletionInput, typed: string, position: Position
     }
     for (const part of ['response', 'request']) {
       items.push(
-        { label: `${name}.${part}.body.$`, kind: CompletionItemKind.Property, detail: 'JSONPath into the body (`$.token`), or XPath (`//id`), or `*` for all', textEdit: edit(`${name}.${part}.body.$`) },
+        {
+          label: `${name}.${part}.body.$`,
+          kind: CompletionItemKind.Property,
+          detail: 'JSONPath into the body (`$.token`), or XPath (`//id`), or `*` for all',
+          textEdit: edit(`${name}.${part}.body.$`),
+        },
         { label: `${name}.${part}.body.*`, kind: CompletionItemKind.Property, detail: 'the whole body', textEdit: edit(`${name}.${part}.body.*`) },
         { label: `${name}.${part}.headers.`, kind: CompletionItemKind.Property, detail: 'a header by name', textEdit: edit(`${name}.${part}.headers.`) },
       );
@@ -174,7 +172,7 @@ function variableItems(input: CompletionInput, typed: string, position: Position
       for (const key of Object.keys(f.environments[envName] ?? {})) {
         if (fileVars.has(key) || envKeys.has(key)) continue;
         const hit = lookupEnv(input.env, envName, key);
-        envKeys.set(key, `${origin}: ${hit?.isPrivate ? MASK : hit?.value ?? ''}`);
+        envKeys.set(key, `${origin}: ${hit?.isPrivate ? MASK : (hit?.value ?? '')}`);
       }
     }
   };

@@ -185,7 +185,9 @@ export class DiagnosticsScheduler {
         return;
       }
       // Traced before publishing, so a client sees the timing before the diagnostics it explains.
-      this.deps.trace?.(`diagnostics v${analysis.version}: parse ${(t1 - t0).toFixed(1)} ms, resolve ${(t3 - t2).toFixed(1)} ms (${cache.lastResolved} requests re-resolved), heap ${(getHeapStatistics().used_heap_size / 1048576).toFixed(1)} MB`);
+      this.deps.trace?.(
+        `diagnostics v${analysis.version}: parse ${(t1 - t0).toFixed(1)} ms, resolve ${(t3 - t2).toFixed(1)} ms (${cache.lastResolved} requests re-resolved), heap ${(getHeapStatistics().used_heap_size / 1048576).toFixed(1)} MB`,
+      );
       await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: [...problems.map(toLspDiagnostic), ...methodDiagnostics(analysis.file)] });
     } catch (err) {
       log.error(`diagnostics for ${uri} failed: ${err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err)}`);

@@ -47,7 +47,10 @@ export function hover(input: HoverInput): Hover | null {
   if (directive && position.character >= directive[1].length - 1 && position.character <= directive[0].length) {
     const info = directiveInfo(directive[2]);
     if (!info) return null;
-    return { contents: { kind: MarkupKind.Markdown, value: `**@${info.name}**${info.notExecuted ? ' _(parsed, not executed)_' : ''}\n\n${info.doc}` }, range: rangeOfLine(position.line, directive[1].length - 1, directive[0].length) };
+    return {
+      contents: { kind: MarkupKind.Markdown, value: `**@${info.name}**${info.notExecuted ? ' _(parsed, not executed)_' : ''}\n\n${info.doc}` },
+      range: rangeOfLine(position.line, directive[1].length - 1, directive[0].length),
+    };
   }
   const header = /^(\s*)([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*:/.exec(line);
   if (header && position.character >= header[1].length && position.character <= header[1].length + header[2].length) {

@@ -3,7 +3,10 @@
 // their arguments, and the `# @` directives. Curated here because no maintained package carries
 // descriptions and value lists for request headers.
 
-export interface MethodInfo { name: string; doc: string }
+export interface MethodInfo {
+  name: string;
+  doc: string;
+}
 
 export const METHODS: MethodInfo[] = [
   { name: 'GET', doc: 'Retrieve a representation of the target resource.' },
@@ -26,10 +29,21 @@ export interface HeaderInfo {
 }
 
 const MEDIA_TYPES = [
-  'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=boundary',
-  'text/plain', 'text/html', 'application/xml', 'text/xml', 'application/graphql',
-  'application/octet-stream', 'application/merge-patch+json', 'application/json-patch+json',
-  'application/problem+json', 'application/ld+json', 'application/x-ndjson', 'text/csv',
+  'application/json',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=boundary',
+  'text/plain',
+  'text/html',
+  'application/xml',
+  'text/xml',
+  'application/graphql',
+  'application/octet-stream',
+  'application/merge-patch+json',
+  'application/json-patch+json',
+  'application/problem+json',
+  'application/ld+json',
+  'application/x-ndjson',
+  'text/csv',
 ];
 
 export const HEADERS: HeaderInfo[] = [
@@ -39,10 +53,22 @@ export const HEADERS: HeaderInfo[] = [
   { name: 'Accept-Language', doc: 'Natural languages the client prefers.', values: ['en-US,en;q=0.9', 'en', 'de', 'fr', 'ko', 'ja', 'zh-CN'] },
   { name: 'Access-Control-Request-Headers', doc: 'CORS preflight: headers the real request will carry.' },
   { name: 'Access-Control-Request-Method', doc: 'CORS preflight: method the real request will use.', values: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] },
-  { name: 'Authorization', doc: 'Credentials for the server. Wirelane encodes `Basic user pass` to Base64 and answers `Digest user pass` challenges.', values: ['Basic ', 'Bearer ', 'Digest ', 'Negotiate ', 'AWS4-HMAC-SHA256 '] },
+  {
+    name: 'Authorization',
+    doc: 'Credentials for the server. Wirelane encodes `Basic user pass` to Base64 and answers `Digest user pass` challenges.',
+    values: ['Basic ', 'Bearer ', 'Digest ', 'Negotiate ', 'AWS4-HMAC-SHA256 '],
+  },
   { name: 'Cache-Control', doc: 'Caching directives for this request.', values: ['no-cache', 'no-store', 'max-age=0', 'only-if-cached', 'no-transform'] },
-  { name: 'Connection', doc: 'Whether the TCP connection stays open after this exchange. `close` ends it after the response; `keep-alive` asks HTTP/1.0 servers to keep it. Hop-by-hop; not sent over HTTP/2.', values: ['keep-alive', 'close', 'upgrade'] },
-  { name: 'Content-Disposition', doc: 'In multipart parts: the form field name and file name.', values: ['form-data; name="field"', 'form-data; name="file"; filename="file.txt"', 'attachment; filename="file.txt"'] },
+  {
+    name: 'Connection',
+    doc: 'Whether the TCP connection stays open after this exchange. `close` ends it after the response; `keep-alive` asks HTTP/1.0 servers to keep it. Hop-by-hop; not sent over HTTP/2.',
+    values: ['keep-alive', 'close', 'upgrade'],
+  },
+  {
+    name: 'Content-Disposition',
+    doc: 'In multipart parts: the form field name and file name.',
+    values: ['form-data; name="field"', 'form-data; name="file"; filename="file.txt"', 'attachment; filename="file.txt"'],
+  },
   { name: 'Content-Encoding', doc: 'Coding applied to the request body.', values: ['gzip', 'deflate', 'br', 'zstd'] },
   { name: 'Content-Language', doc: 'Natural language of the body.' },
   { name: 'Content-Length', doc: 'Size of the body in bytes. Wirelane computes it; set it only to test a server.' },
@@ -56,7 +82,7 @@ export const HEADERS: HeaderInfo[] = [
   { name: 'Forwarded', doc: 'Client and proxy information lost by proxies (RFC 7239).', values: ['for=127.0.0.1;proto=http'] },
   { name: 'From', doc: 'E-mail address of the human controlling the client.' },
   { name: 'Host', doc: 'Host and port of the target. A path-only request line (`GET /x`) is sent to this host.', values: ['localhost:8080', '127.0.0.1'] },
-  { name: 'If-Match', doc: 'Only act if the resource\'s ETag matches (optimistic locking).', values: ['*'] },
+  { name: 'If-Match', doc: "Only act if the resource's ETag matches (optimistic locking).", values: ['*'] },
   { name: 'If-Modified-Since', doc: 'Only send the body if the resource changed after this date.' },
   { name: 'If-None-Match', doc: 'Only send the body if no listed ETag matches (cache revalidation).', values: ['*'] },
   { name: 'If-Range', doc: 'Send the range only if the resource is unchanged, else the whole body.' },
@@ -113,17 +139,37 @@ export const BUILTINS: BuiltinInfo[] = [
   { name: '$random.uuid', syntax: '{{$random.uuid}}', doc: 'A random UUID v4 (JetBrains name).', snippet: '\\$random.uuid' },
   { name: '$timestamp', syntax: '{{$timestamp [offset unit]}}', doc: `Unix time in seconds; ${OFFSET}.`, snippet: '\\$timestamp${1: -1 d}' },
   { name: '$isoTimestamp', syntax: '{{$isoTimestamp}}', doc: 'The current time in ISO-8601 (UTC).', snippet: '\\$isoTimestamp' },
-  { name: '$datetime', syntax: '{{$datetime iso8601|rfc1123|"format" [offset unit]}}', doc: `The current UTC time as ISO-8601, RFC 1123 or a day.js format in quotes; ${OFFSET}.`, snippet: '\\$datetime ${1|iso8601,rfc1123,"YYYY-MM-DD"|}' },
-  { name: '$localDatetime', syntax: '{{$localDatetime iso8601|rfc1123|"format" [offset unit]}}', doc: `Like \`$datetime\`, in the machine's time zone; ${OFFSET}.`, snippet: '\\$localDatetime ${1|iso8601,rfc1123,"YYYY-MM-DD"|}' },
+  {
+    name: '$datetime',
+    syntax: '{{$datetime iso8601|rfc1123|"format" [offset unit]}}',
+    doc: `The current UTC time as ISO-8601, RFC 1123 or a day.js format in quotes; ${OFFSET}.`,
+    snippet: '\\$datetime ${1|iso8601,rfc1123,"YYYY-MM-DD"|}',
+  },
+  {
+    name: '$localDatetime',
+    syntax: '{{$localDatetime iso8601|rfc1123|"format" [offset unit]}}',
+    doc: `Like \`$datetime\`, in the machine's time zone; ${OFFSET}.`,
+    snippet: '\\$localDatetime ${1|iso8601,rfc1123,"YYYY-MM-DD"|}',
+  },
   { name: '$randomInt', syntax: '{{$randomInt [min max]}}', doc: 'A random integer in [min, max) (default 0–1000).', snippet: '\\$randomInt ${1:0} ${2:100}' },
   { name: '$random.integer', syntax: '{{$random.integer(min, max)}}', doc: 'A random integer in [min, max) (JetBrains form).', snippet: '\\$random.integer(${1:0}, ${2:100})' },
   { name: '$random.alphanumeric', syntax: '{{$random.alphanumeric(length)}}', doc: 'Random letters and digits of the given length.', snippet: '\\$random.alphanumeric(${1:10})' },
-  { name: '$processEnv', syntax: '{{$processEnv NAME}} / {{$processEnv %NAME}}', doc: 'A process environment variable. With `%`, NAME is itself a variable whose value is the name to read.', snippet: '\\$processEnv ${1:NAME}' },
+  {
+    name: '$processEnv',
+    syntax: '{{$processEnv NAME}} / {{$processEnv %NAME}}',
+    doc: 'A process environment variable. With `%`, NAME is itself a variable whose value is the name to read.',
+    snippet: '\\$processEnv ${1:NAME}',
+  },
   { name: '$input', syntax: '{{$input label}}', doc: 'A value typed when the request is sent (an input box; `--var label=value` in the CLI).', snippet: '\\$input ${1:label}' },
   { name: '$password', syntax: '{{$password label}}', doc: 'Like `$input`, masked and never recorded.', snippet: '\\$password ${1:label}' },
-  { name: '$auth.token', syntax: '{{$auth.token("id")}}', doc: 'An OAuth2 access token of the auth configuration `id` under `Security.Auth` in the environment (client-credentials or password grant).', snippet: '\\$auth.token("${1:id}")' },
+  {
+    name: '$auth.token',
+    syntax: '{{$auth.token("id")}}',
+    doc: 'An OAuth2 access token of the auth configuration `id` under `Security.Auth` in the environment (client-credentials or password grant).',
+    snippet: '\\$auth.token("${1:id}")',
+  },
   { name: '$auth.idToken', syntax: '{{$auth.idToken("id")}}', doc: 'The OpenID `id_token` of the auth configuration `id`.', snippet: '\\$auth.idToken("${1:id}")' },
-  { name: '$dotenv', syntax: '{{$dotenv NAME}}', doc: 'A value from `.env` beside the file, else from the workspace root\'s `.env`.', snippet: '\\$dotenv ${1:NAME}' },
+  { name: '$dotenv', syntax: '{{$dotenv NAME}}', doc: "A value from `.env` beside the file, else from the workspace root's `.env`.", snippet: '\\$dotenv ${1:NAME}' },
 ];
 
 export function builtinInfo(name: string): BuiltinInfo | undefined {
@@ -140,8 +186,12 @@ export interface DirectiveInfo {
 }
 
 export const DIRECTIVES: DirectiveInfo[] = [
-  { name: 'name', doc: 'The request\'s name, for chaining (`{{name.response.body.$.id}}`), the timeline and `wirelane run --name`.' },
-  { name: 'connection', doc: '`new`: open a fresh TCP connection; `close`: send `Connection: close` so the connection ends after this response; `reuse`: reuse an idle connection to the same origin (default).', values: ['new', 'close', 'reuse'] },
+  { name: 'name', doc: "The request's name, for chaining (`{{name.response.body.$.id}}`), the timeline and `wirelane run --name`." },
+  {
+    name: 'connection',
+    doc: '`new`: open a fresh TCP connection; `close`: send `Connection: close` so the connection ends after this response; `reuse`: reuse an idle connection to the same origin (default).',
+    values: ['new', 'close', 'reuse'],
+  },
   { name: 'timeout', doc: 'Whole-exchange timeout in milliseconds.', values: ['5000', '30000'] },
   { name: 'no-redirect', doc: 'Do not follow redirects (REST Client).' },
   { name: 'no-cookie-jar', doc: 'Neither send nor store cookies for this request (REST Client).' },
@@ -152,7 +202,10 @@ export const DIRECTIVES: DirectiveInfo[] = [
   { name: 'ref', doc: 'Run another named request first (httpYac). Parsed, not executed.', notExecuted: true },
   { name: 'import', doc: 'Import another .http file: its file variables and named requests become available here (`run #name` sends one).' },
   { name: 'loop', doc: 'Repeat the request (httpYac). Parsed, not executed.', notExecuted: true },
-  { name: 'prompt', doc: '`# @prompt name [description]`: ask for the variable\'s value when the request is sent (an input box; `--var name=value` in the CLI). Names like password, secret or token are masked and never recorded.' },
+  {
+    name: 'prompt',
+    doc: "`# @prompt name [description]`: ask for the variable's value when the request is sent (an input box; `--var name=value` in the CLI). Names like password, secret or token are masked and never recorded.",
+  },
 ];
 
 export function directiveInfo(name: string): DirectiveInfo | undefined {

@@ -25,7 +25,10 @@ export function nearest(typed: string, candidates: Iterable<string>, max = 3): s
     const d = distance(typed.toLowerCase(), c.toLowerCase());
     if (d <= limit) scored.push([c, d]);
   }
-  return scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).slice(0, max).map(([c]) => c);
+  return scored
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .slice(0, max)
+    .map(([c]) => c);
 }
 
 /** Request lines whose method the dialect does not know (HTTP-SYNTAX.md: any token parses; beyond the list, we warn). */

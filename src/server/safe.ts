@@ -16,13 +16,7 @@ function cancelled<T>(): ResponseError<T> {
   return new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
 }
 
-export function runSafe<T, E>(
-  log: Logger,
-  what: string,
-  token: CancellationToken | undefined,
-  empty: T,
-  fn: () => T,
-): T | ResponseError<E> {
+export function runSafe<T, E>(log: Logger, what: string, token: CancellationToken | undefined, empty: T, fn: () => T): T | ResponseError<E> {
   if (token?.isCancellationRequested) return cancelled();
   try {
     const result = fn();
@@ -34,13 +28,7 @@ export function runSafe<T, E>(
   }
 }
 
-export async function runSafeAsync<T, E>(
-  log: Logger,
-  what: string,
-  token: CancellationToken | undefined,
-  empty: T,
-  fn: () => Promise<T>,
-): Promise<T | ResponseError<E>> {
+export async function runSafeAsync<T, E>(log: Logger, what: string, token: CancellationToken | undefined, empty: T, fn: () => Promise<T>): Promise<T | ResponseError<E>> {
   if (token?.isCancellationRequested) return cancelled();
   try {
     const result = await fn();

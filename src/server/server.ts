@@ -202,7 +202,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         env: workspace.environments(workspace.filePathOf(doc.uri)),
         envName: workspace.envFor(workspace.filePathOf(doc.uri)),
         extraEnv: workspace.extraEnv,
-        namedHeaders: (name) => workspace.namedFor(doc.uri).get(name)?.response?.headers.map(([k]) => k) ?? [],
+        namedHeaders: (name) =>
+          workspace
+            .namedFor(doc.uri)
+            .get(name)
+            ?.response?.headers.map(([k]) => k) ?? [],
         snippets,
       });
     }),

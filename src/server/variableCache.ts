@@ -95,7 +95,10 @@ export class VariableDiagnosticsCache {
       JSON.stringify(ctx.extraEnv ?? {}),
       JSON.stringify(env),
       // Which referenced names exist (an `@name` or a title): cheap, as few names are referenced.
-      file.regions.filter(usedName).map((r) => `${r.name ?? ''}|${r.title ?? ''}`).join('\n'),
+      file.regions
+        .filter(usedName)
+        .map((r) => `${r.name ?? ''}|${r.title ?? ''}`)
+        .join('\n'),
       file.variables.map((v) => `${v.name}=${v.value.text}`).join('\n'),
       // Prompted names count as defined everywhere; imports lend variables and request names.
       file.regions.flatMap((r) => r.directives.filter((d) => d.name === 'prompt').map((d) => d.value)).join('\n'),

@@ -29,7 +29,10 @@ suite('activation', () => {
       if (lenses.length < 2) await new Promise((r) => setImmediate(r));
     }
     const tLenses = performance.now();
-    assert.ok(lenses.some((l) => l.command?.command === 'wirelane.sendRequest'), JSON.stringify(lenses.map((l) => l.command?.command)));
+    assert.ok(
+      lenses.some((l) => l.command?.command === 'wirelane.sendRequest'),
+      JSON.stringify(lenses.map((l) => l.command?.command)),
+    );
     const line = `startup (${cold ? 'cold' : 'extension was already active'}): activate() ${api.activateMs.toFixed(1)} ms; open → active + language client ready ${(tActive - t0).toFixed(0)} ms; open → code lenses ${(tLenses - t0).toFixed(0)} ms; VS Code ${vscode.version}`;
     console.log(line);
     const file = process.env.WIRELANE_IT_RESULTS ?? join(__dirname, '..', '..', '..', 'test-artifacts', 'vscode', 'integration-results.txt');

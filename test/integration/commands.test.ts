@@ -47,8 +47,14 @@ suite('commands', () => {
       const editor = await openFile('cmd/compare.http', `GET ${server.url}/r/1\n\n###\nGET ${server.url}/r/2\n\n###\nGET ${server.url}/r/3\n`);
       const api = await wirelane();
       const results = (await vscode.commands.executeCommand('wirelane.compareModes', editor.document.uri.toString(), 0)) as FileRunResult[];
-      assert.deepEqual(results.map((r) => r.run.mode), ['close', 'keep-alive']);
-      assert.deepEqual(results.map((r) => r.run.connections.length), [3, 1]);
+      assert.deepEqual(
+        results.map((r) => r.run.mode),
+        ['close', 'keep-alive'],
+      );
+      assert.deepEqual(
+        results.map((r) => r.run.connections.length),
+        [3, 1],
+      );
       // The server agrees: 3 sockets for close, then 1.
       const ports = server.seen.map((s) => s.remotePort);
       assert.equal(new Set(ports.slice(0, 3)).size, 3);
@@ -62,10 +68,13 @@ suite('commands', () => {
         model.modes.map(({ mode, ...rest }) => [mode, rest]),
         results.map((r) => [r.run.mode, summarize(r.run)]),
       );
-      assert.deepEqual(model.modes.map((m) => [m.exchanges, m.connections, m.handshakesSaved]), [
-        [3, 3, 0],
-        [3, 1, 2],
-      ]);
+      assert.deepEqual(
+        model.modes.map((m) => [m.exchanges, m.connections, m.handshakesSaved]),
+        [
+          [3, 3, 0],
+          [3, 1, 2],
+        ],
+      );
     } finally {
       await vscode.workspace.getConfiguration('wirelane').update('compareModes', undefined, vscode.ConfigurationTarget.Workspace);
     }

@@ -23,7 +23,10 @@ suite('language server in VS Code', () => {
     const editor = await openFile('lsp/complete.http', '@apiHost = 127.0.0.1:9\n\nGET http://{{\n');
     const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', editor.document.uri, new vscode.Position(2, 13), '{');
     const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
-    assert.ok(labels.some((l) => l.includes('apiHost')), `completion labels: ${labels.slice(0, 20).join(', ')}`);
+    assert.ok(
+      labels.some((l) => l.includes('apiHost')),
+      `completion labels: ${labels.slice(0, 20).join(', ')}`,
+    );
   });
 
   test('the "Send" code lens carries a command this extension runs', async () => {

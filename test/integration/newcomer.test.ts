@@ -30,7 +30,10 @@ suite('a newcomer in the editor', () => {
     const editor = await openFile('first/api.http', 'GET {{base}}/json\n\n###\nGTE {{base}}/typo\n');
     // The unknown-method warning shows the server has checked the file; it must be all there is.
     const diags = await diagnosticsFor(editor.document.uri, (d) => d.some((x) => x.code === 'WL_METHOD_UNKNOWN'));
-    assert.deepEqual(diags.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.message), []);
+    assert.deepEqual(
+      diags.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.message),
+      [],
+    );
     assert.equal(diags.find((d) => d.code === 'WL_METHOD_UNKNOWN')!.severity, vscode.DiagnosticSeverity.Warning);
     const out = await send(editor.document, 0);
     assert.equal(out.exchange?.response?.status, 200, JSON.stringify(out.error));
@@ -122,8 +125,14 @@ suite('a newcomer in the editor', () => {
     await vscode.commands.executeCommand('wirelane.cancel');
     assert.equal((await pending).exchange?.error?.code ?? (await pending).error?.code, 'WL_CANCELLED');
     const after = api.logged.slice(from);
-    assert.ok(after.some((l) => l.level === 'info' && /WL_CANCELLED/.test(l.message)), JSON.stringify(after));
-    assert.deepEqual(after.filter((l) => l.level === 'error'), []);
+    assert.ok(
+      after.some((l) => l.level === 'info' && /WL_CANCELLED/.test(l.message)),
+      JSON.stringify(after),
+    );
+    assert.deepEqual(
+      after.filter((l) => l.level === 'error'),
+      [],
+    );
   });
 
   test('a .har in the recordings folder opens in the timeline on a plain open', async () => {
@@ -131,7 +140,15 @@ suite('a newcomer in the editor', () => {
     const dir = join(workspaceDir(), '.wirelane', 'sessions');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'by-hand.har');
-    const entry = (path: string) => ({ startedDateTime: new Date().toISOString(), time: 5, request: { method: 'GET', url: `${server.url}${path}`, httpVersion: 'HTTP/1.1', headers: [], cookies: [], queryString: [], headersSize: -1, bodySize: 0 }, response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: 'text/plain' }, redirectURL: '', headersSize: -1, bodySize: 0 }, cache: {}, timings: { send: 1, wait: 3, receive: 1 }, connection: 'c1' });
+    const entry = (path: string) => ({
+      startedDateTime: new Date().toISOString(),
+      time: 5,
+      request: { method: 'GET', url: `${server.url}${path}`, httpVersion: 'HTTP/1.1', headers: [], cookies: [], queryString: [], headersSize: -1, bodySize: 0 },
+      response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: 'text/plain' }, redirectURL: '', headersSize: -1, bodySize: 0 },
+      cache: {},
+      timings: { send: 1, wait: 3, receive: 1 },
+      connection: 'c1',
+    });
     writeFileSync(file, JSON.stringify({ log: { version: '1.2', creator: { name: 'test', version: '1' }, entries: [entry('/a'), entry('/b')] } }));
     const uri = vscode.Uri.file(file);
     await vscode.commands.executeCommand('vscode.open', uri);

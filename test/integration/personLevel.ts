@@ -108,7 +108,13 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   writeFileSync(
     join(opts.workspace, 'people.http'),
-    [`### list people\nGET ${base}/people\nAccept: application/json`, `### one person\nGET ${base}/people/1`, `### last one, server closes\nGET ${base}/close/people/2`, `### after the close\nGET ${base}/people/3`, ''].join('\n\n'),
+    [
+      `### list people\nGET ${base}/people\nAccept: application/json`,
+      `### one person\nGET ${base}/people/1`,
+      `### last one, server closes\nGET ${base}/close/people/2`,
+      `### after the close\nGET ${base}/people/3`,
+      '',
+    ].join('\n\n'),
   );
   writeFileSync(join(opts.workspace, 'prompt.http'), `### login\n# @prompt password Your password\nPOST ${base}/login\n\npassword={{password}}\n`);
   // Files the later steps open, written now so that Quick Open's file search already knows them.
@@ -120,8 +126,19 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
   writeFileSync(join(opts.workspace, 'two-envs', 'several.http'), '### which environment?\nGET {{base}}/people\n');
   writeFileSync(join(opts.workspace, 'typo.http'), `@host = ${base}\n\n### a typo\nGET {{hots}}/people\n`);
   mkdirSync(join(opts.workspace, '.wirelane', 'sessions'), { recursive: true });
-  const entry = (path: string, connection: string) => ({ startedDateTime: new Date().toISOString(), time: 5, request: { method: 'GET', url: `${base}${path}`, httpVersion: 'HTTP/1.1', headers: [], cookies: [], queryString: [], headersSize: -1, bodySize: 0 }, response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: 'text/plain' }, redirectURL: '', headersSize: -1, bodySize: 0 }, cache: {}, timings: { send: 1, wait: 3, receive: 1 }, connection });
-  writeFileSync(join(opts.workspace, '.wirelane', 'sessions', 'recorded.har'), JSON.stringify({ log: { version: '1.2', creator: { name: 'person-level test', version: '1' }, entries: [entry('/a', '1'), entry('/b', '1'), entry('/c', '2')] } }));
+  const entry = (path: string, connection: string) => ({
+    startedDateTime: new Date().toISOString(),
+    time: 5,
+    request: { method: 'GET', url: `${base}${path}`, httpVersion: 'HTTP/1.1', headers: [], cookies: [], queryString: [], headersSize: -1, bodySize: 0 },
+    response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: 'text/plain' }, redirectURL: '', headersSize: -1, bodySize: 0 },
+    cache: {},
+    timings: { send: 1, wait: 3, receive: 1 },
+    connection,
+  });
+  writeFileSync(
+    join(opts.workspace, '.wirelane', 'sessions', 'recorded.har'),
+    JSON.stringify({ log: { version: '1.2', creator: { name: 'person-level test', version: '1' }, entries: [entry('/a', '1'), entry('/b', '1'), entry('/c', '2')] } }),
+  );
   const page = await opts.browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const log: string[] = [];
   try {
@@ -161,7 +178,10 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
       while (ports.length < 2) await once(arrived, 'request', { signal: AbortSignal.timeout(30_000) });
       if (ports.length !== 2) throw new Error(`the server saw ${ports.length} requests after two clicks`);
       // The same tab now shows the second exchange: c1 reused, or c2 if c1 idled out meanwhile.
-      await page.locator('.view-lines', { hasText: /connection\sc1\s\(reused\)|connection\sc2\s/ }).first().waitFor({ timeout: 15_000 });
+      await page
+        .locator('.view-lines', { hasText: /connection\sc1\s\(reused\)|connection\sc2\s/ })
+        .first()
+        .waitFor({ timeout: 15_000 });
       const tabs = await page.locator('.tabs-container .tab', { hasText: /\.json/ }).count();
       const after = await page.locator('.editor-group-container').count();
       if (tabs !== 1 || after !== groups) throw new Error(`after a second send: ${tabs} response tabs, ${after} editor groups (was ${groups})`);
@@ -355,14 +375,20 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
       await page.locator('.editor-group-container .view-line', { hasText: 'with the only environment' }).first().waitFor({ timeout: 15_000 });
       await page.locator('.statusbar-item', { hasText: 'dev (the only one)' }).first().waitFor({ timeout: 15_000 });
       const before = ports.length;
-      await page.locator('.codelens-decoration a', { hasText: /^Send$/ }).first().click({ timeout: 30_000 });
+      await page
+        .locator('.codelens-decoration a', { hasText: /^Send$/ })
+        .first()
+        .click({ timeout: 30_000 });
       while (ports.length === before) await once(arrived, 'request', { signal: AbortSignal.timeout(30_000) });
       log.push('lone environment: sent without selecting it');
       await page.screenshot({ path: join(artifacts, 'ui-09-lone-environment.png') });
       await quickOpen(page, 'several.http');
       // The lens clicked must be this file's, not the one of the editor it replaced.
       await page.locator('.editor-group-container .view-line', { hasText: 'which environment?' }).first().waitFor({ timeout: 15_000 });
-      await page.locator('.codelens-decoration a', { hasText: /^Send$/ }).first().click({ timeout: 30_000 });
+      await page
+        .locator('.codelens-decoration a', { hasText: /^Send$/ })
+        .first()
+        .click({ timeout: 30_000 });
       // Headless, VS Code may file the notification in the centre without a toast: open the centre.
       await page.locator('.statusbar-item', { hasText: '' }).last().waitFor();
       await runCommand(page, 'Notifications: Show Notifications');
@@ -386,7 +412,10 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
       // Ctrl+. asks for the fixes; pressed before the code actions are ready it shows nothing, so ask again.
       for (let attempt = 0; ; attempt++) {
         await page.keyboard.press('Control+.');
-        const shown = await fix.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+        const shown = await fix.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        );
         if (shown) break;
         if (attempt === 3) throw new Error('Ctrl+. showed no "Did you mean host?"');
         await page.keyboard.press('Escape');
@@ -402,7 +431,10 @@ export async function runPersonLevel(opts: PersonLevelOptions): Promise<number> 
       await runCommand(page, 'Output: Show Output Channels');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Wirelane' }).first().waitFor({ timeout: 10_000 });
       await page.locator('.quick-input-widget input').fill('Wirelane');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Wirelane/ }).first().waitFor({ timeout: 10_000 });
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: /^Wirelane/ })
+        .first()
+        .waitFor({ timeout: 10_000 });
       await page.keyboard.press('Enter');
       const line = page.locator('.view-line', { hasText: /ms\son\sc\d/ }).first();
       await line.waitFor({ timeout: 15_000 });

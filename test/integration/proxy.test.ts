@@ -47,13 +47,20 @@ suite('proxy (wirelane.proxy)', () => {
     const result = (await vscode.commands.executeCommand('wirelane.sendAll', editor.document.uri.toString(), 0)) as FileRunResult;
     assert.ok(result, 'Send All returned its run');
     assert.equal(result.failed, false, JSON.stringify(result.results.map((r) => r.error).filter(Boolean)));
-    assert.deepEqual(seen.map((s) => s.url), [`${target}/p/1`, `${target}/p/2`, `${target}/p/3`], 'absolute-form requests reached the proxy');
+    assert.deepEqual(
+      seen.map((s) => s.url),
+      [`${target}/p/1`, `${target}/p/2`, `${target}/p/3`],
+      'absolute-form requests reached the proxy',
+    );
     assert.equal(new Set(seen.map((s) => s.port)).size, 1, 'the proxy saw one client socket');
     assert.equal(result.run.connections.length, 1);
     const c = result.run.connections[0];
     assert.equal(c.proxy, proxyUrl);
     assert.equal(c.localPort, seen[0].port);
-    assert.deepEqual(result.run.exchanges.map((x) => x.reused), [false, true, true]);
+    assert.deepEqual(
+      result.run.exchanges.map((x) => x.reused),
+      [false, true, true],
+    );
   });
 
   test('Send Request: the response tab says "via proxy"', async () => {

@@ -44,10 +44,14 @@ suite('recording', () => {
 
     // Reopen: the custom read-only editor loads it into the renderer.
     await vscode.commands.executeCommand('wirelane.openRecording', file);
-    const state = await until('the HAR editor to load the file', () => {
-      const s = api.harEditor.opened.get(file.toString());
-      return s?.ready && s;
-    }, 20_000);
+    const state = await until(
+      'the HAR editor to load the file',
+      () => {
+        const s = api.harEditor.opened.get(file.toString());
+        return s?.ready && s;
+      },
+      20_000,
+    );
     const load = state.posted.find((m): m is LoadMessage => m.type === 'load')!;
     assert.equal(load.har.log.entries.length, 3);
     const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === file.toString());
@@ -62,7 +66,15 @@ suite('recording', () => {
         version: '1.2',
         creator: { name: 'Chrome', version: '120' },
         entries: [
-          { startedDateTime: new Date().toISOString(), time: 10, request: { method: 'GET', url: 'http://127.0.0.1/a', httpVersion: 'HTTP/1.1', headers: [], cookies: [], queryString: [], headersSize: -1, bodySize: 0 }, response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: 'text/plain' }, redirectURL: '', headersSize: -1, bodySize: 0 }, cache: {}, timings: { send: 1, wait: 5, receive: 1 }, connection: '42' },
+          {
+            startedDateTime: new Date().toISOString(),
+            time: 10,
+            request: { method: 'GET', url: 'http://127.0.0.1/a', httpVersion: 'HTTP/1.1', headers: [], cookies: [], queryString: [], headersSize: -1, bodySize: 0 },
+            response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [], cookies: [], content: { size: 0, mimeType: 'text/plain' }, redirectURL: '', headersSize: -1, bodySize: 0 },
+            cache: {},
+            timings: { send: 1, wait: 5, receive: 1 },
+            connection: '42',
+          },
         ],
       },
     };

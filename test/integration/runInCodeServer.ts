@@ -63,16 +63,40 @@ export async function startCodeServer(env: Env, opts: { name: string; settings: 
   const nodeEnv = { ...process.env, PATH: `${join(env.WIRELANE_NODE24, '..')}:${process.env.PATH}`, XDG_CONFIG_HOME: join(dataDir, 'xdg-config'), XDG_DATA_HOME: join(dataDir, 'xdg-data') };
   if (opts.vsix) {
     // What a user does with the .vsix: install it, then use it (no extensionDevelopmentPath).
-    const out = execFileSync(env.WIRELANE_CODE_SERVER, ['--user-data-dir', join(dataDir, 'user'), '--extensions-dir', join(dataDir, 'ext'), '--install-extension', resolve(opts.vsix)], { encoding: 'utf8', env: nodeEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    console.log(out.trim().split('\n').filter((l) => /install/i.test(l)).join('\n'));
+    const out = execFileSync(env.WIRELANE_CODE_SERVER, ['--user-data-dir', join(dataDir, 'user'), '--extensions-dir', join(dataDir, 'ext'), '--install-extension', resolve(opts.vsix)], {
+      encoding: 'utf8',
+      env: nodeEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    console.log(
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => /install/i.test(l))
+        .join('\n'),
+    );
   }
   writeFileSync(join(dataDir, 'user', 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, ...opts.settings }, null, 2));
   const port = await freePort();
   const log = createWriteStream(join(artifacts, `code-server-${opts.name}.log`));
   const proc = spawn(
     env.WIRELANE_CODE_SERVER,
-    ['--user-data-dir', join(dataDir, 'user'), '--extensions-dir', join(dataDir, 'ext'), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--vscode-option', 'enable-smoke-test-driver', opts.workspace],
+    [
+      '--user-data-dir',
+      join(dataDir, 'user'),
+      '--extensions-dir',
+      join(dataDir, 'ext'),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--vscode-option',
+      'enable-smoke-test-driver',
+      opts.workspace,
+    ],
     {
       // Its own process group, so the extension host and the other children die with it.
       detached: true,
@@ -186,11 +210,7 @@ async function runSuite(env: Env, name: string, settings: Record<string, unknown
         ['extensionTestsPath', join(repo, 'dist', 'test', 'integration', 'index.js')],
       ]),
     );
-    const code = await Promise.race([
-      exited,
-      new Promise<number>((r) => setTimeout(() => r(124), 240_000).unref()),
-      new Promise<number>((r) => cs.proc.once('exit', () => r(125))),
-    ]);
+    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(124), 240_000).unref()), new Promise<number>((r) => cs.proc.once('exit', () => r(125)))]);
     if (code !== 0) await page.screenshot({ path: join(artifacts, `failure-${name}.png`) }).catch(() => {});
     let summary = '';
     try {
@@ -221,7 +241,12 @@ async function main(): Promise<number> {
     const wanted = phase === 'ui' ? !only || only === 'ui' : !!vsix && (!only || only === 'vsix');
     if (!wanted) continue;
     const workspace = makeWorkspace(phase);
-    const cs = await startCodeServer(env, { name: phase, settings: { 'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden' }, workspace, vsix: phase === 'vsix' ? vsix : undefined });
+    const cs = await startCodeServer(env, {
+      name: phase,
+      settings: { 'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden' },
+      workspace,
+      vsix: phase === 'vsix' ? vsix : undefined,
+    });
     const browser = await launchBrowser(env);
     try {
       const payload: Array<[string, string]> = phase === 'ui' ? [['extensionDevelopmentPath', repo]] : [];

@@ -9,7 +9,10 @@ const repo = resolve(__dirname, '..', '..');
 
 async function main(): Promise<number> {
   let failed = 0;
-  for (const [name, settings] of [['proxy-off', { 'http.proxySupport': 'off' }], ['proxy-default', {}]] as const) {
+  for (const [name, settings] of [
+    ['proxy-off', { 'http.proxySupport': 'off' }],
+    ['proxy-default', {}],
+  ] as const) {
     const workspace = mkdtempSync(join(tmpdir(), `wl-ws-${name}-`));
     const userData = mkdtempSync(join(tmpdir(), `wl-ud-${name}-`));
     mkdirSync(join(userData, 'User'), { recursive: true });
@@ -36,4 +39,10 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then((c) => process.exit(c), (e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
+main().then(
+  (c) => process.exit(c),
+  (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  },
+);

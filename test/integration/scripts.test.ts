@@ -26,7 +26,10 @@ suite('scripts and the Testing view', () => {
     );
     const uri = editor.document.uri.toString();
     const a = (await vscode.commands.executeCommand('wirelane.sendRequest', uri, 1)) as SendOutcome;
-    assert.deepEqual(a.checks?.map((c) => [c.name, c.passed, c.source.line]), [['status 200', true, 6]]);
+    assert.deepEqual(
+      a.checks?.map((c) => [c.name, c.passed, c.source.line]),
+      [['status 200', true, 6]],
+    );
     const b = (await vscode.commands.executeCommand('wirelane.sendRequest', uri, lineOf(editor.document, 'GET'))) as SendOutcome;
     assert.equal(b.error, undefined, JSON.stringify(b.error));
     assert.equal(server.seen[1].headers.authorization, 'Bearer /login');

@@ -105,14 +105,23 @@ suite('send request', () => {
     const out = (await vscode.commands.executeCommand('wirelane.sendRequest', editor.document.uri.toString(), 0)) as SendOutcome;
     assert.equal(server.seen.length, 0);
     assert.ok(out.error, 'an error');
-    assert.match(api.notifications.slice(before).map((n) => n.message).join('\n'), /nope/);
+    assert.match(
+      api.notifications
+        .slice(before)
+        .map((n) => n.message)
+        .join('\n'),
+      /nope/,
+    );
   });
 
   test('a request that refers to a named response sends that one first (chaining)', async () => {
     const editor = await openFile('chain.http', `### login\n# @name login\nPOST ${server.url}/login\n\n{"user":"a"}\n\n### me\nGET ${server.url}/me?from={{login.response.body.$.path}}\n`);
     const out = (await vscode.commands.executeCommand('wirelane.sendRequest', editor.document.uri.toString(), lineOf(editor.document, '/me'))) as SendOutcome;
     assert.equal(out.error, undefined, JSON.stringify(out.error));
-    assert.deepEqual(server.seen.map((r) => `${r.method} ${r.url}`), ['POST /login', 'GET /me?from=/login']);
+    assert.deepEqual(
+      server.seen.map((r) => `${r.method} ${r.url}`),
+      ['POST /login', 'GET /me?from=/login'],
+    );
   });
 
   test('a body over wirelane.bodyLimitBytes opens from its temp file, not as one big string', async () => {

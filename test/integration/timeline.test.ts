@@ -40,7 +40,10 @@ suite('timeline panel', () => {
     const entry = await vscode.commands.executeCommand('wirelane.revealInTimeline');
     assert.equal(entry, 1);
     // The panel may have been closed by the previous test: the reveal then follows the renderer's `ready`.
-    await until('the renderer to be told to reveal entry 1', () => api.timeline.isReady && JSON.stringify(api.timeline.posted.filter((m) => m.type === 'reveal').pop()) === JSON.stringify({ type: 'reveal', entry: 1 }));
+    await until(
+      'the renderer to be told to reveal entry 1',
+      () => api.timeline.isReady && JSON.stringify(api.timeline.posted.filter((m) => m.type === 'reveal').pop()) === JSON.stringify({ type: 'reveal', entry: 1 }),
+    );
     // The open panel follows the cursor into the other request.
     editor.selection = new vscode.Selection(1, 2, 1, 2);
     await until('the panel to follow the cursor to entry 0', () => JSON.stringify(api.timeline.posted.filter((m) => m.type === 'reveal').pop()) === JSON.stringify({ type: 'reveal', entry: 0 }));

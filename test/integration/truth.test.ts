@@ -79,7 +79,10 @@ suite(`truth inside VS Code (http.proxySupport ${variant})`, () => {
     // The timeline panel received every exchange.
     await until('the timeline to hold 6 entries', () => api.timeline.isReady && api.timeline.feed.snapshot().log.entries.length === 6);
     const snap = api.timeline.feed.snapshot();
-    assert.deepEqual(partition(snap.log.entries, (e) => e.connection), serverGroupsVsCode);
+    assert.deepEqual(
+      partition(snap.log.entries, (e) => e.connection),
+      serverGroupsVsCode,
+    );
   });
 
   test('what VS Code does to node:http in this host (the reason Wirelane uses undici directly)', async () => {

@@ -48,9 +48,11 @@ export async function startRawServer(): Promise<RawServer> {
           if (seen.length >= w.n) w.resolve();
           else waits.push(w);
         }
-        queue = queue.then(() => answer(socket, path)).then(() => {
-          outstanding--;
-        });
+        queue = queue
+          .then(() => answer(socket, path))
+          .then(() => {
+            outstanding--;
+          });
       }
     });
   });

@@ -106,7 +106,10 @@ function handler(seen: SeenRequest[], notify: () => void) {
           const nonce = 'dcd98b7102dd2f0e8b11d0f600bfb0c093';
           const auth = String(req.headers.authorization ?? '');
           const p = Object.fromEntries([...auth.matchAll(/(\w+)=(?:"([^"]*)"|([^\s,]*))/g)].map((m) => [m[1], m[2] ?? m[3]]));
-          const H = (s: string) => createHash(alg === 'SHA-256' ? 'sha256' : 'md5').update(s).digest('hex');
+          const H = (s: string) =>
+            createHash(alg === 'SHA-256' ? 'sha256' : 'md5')
+              .update(s)
+              .digest('hex');
           const expected = H(`${H(`${DIGEST_USER}:${realm}:${DIGEST_PASS}`)}:${nonce}:${p.nc}:${p.cnonce}:auth:${H(`${req.method}:${p.uri}`)}`);
           if (auth.startsWith('Digest ') && p.response === expected && p.username === DIGEST_USER) {
             r.end('digest ok');

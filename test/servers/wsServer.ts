@@ -100,7 +100,9 @@ export async function startWsServer(opts: WsServerOptions = {}): Promise<Recordi
     if (opts.refuse) {
       const r = opts.refuse;
       const body = r.body ?? '';
-      const extra = Object.entries(r.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      const extra = Object.entries(r.headers ?? {})
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
       socket.write(
         `HTTP/1.1 ${r.status} ${http.STATUS_CODES[r.status] ?? 'Refused'}\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${r.keepOpen ? '' : 'Connection: close\r\n'}\r\n${body}`,
       );

@@ -254,7 +254,11 @@ test(`SIGKILL at ${KILLS} random moments of a recorded WebSocket session: each f
       const got = new Set((entry._webSocketMessages ?? []).filter((m) => m.type === 'receive').map((m) => Number(m.data.split(' ')[1])));
       const missing = required.filter((i) => !got.has(i));
       assert.deepEqual(missing.slice(0, 10), [], `kill ${k} at +${delay} ms: ${missing.length} frames done more than ${MARGIN_MS} ms before the kill are missing`);
-      if (required.length) assert.ok((entry._webSocketMessages ?? []).some((m) => m.type === 'send' && m.data === 'hello'), 'the sent message is recorded');
+      if (required.length)
+        assert.ok(
+          (entry._webSocketMessages ?? []).some((m) => m.type === 'send' && m.data === 'hello'),
+          'the sent message is recorded',
+        );
       const oldestMissing = log.reduce((acc, t, i) => (t !== undefined && t < killAt && !got.has(i) ? Math.min(acc, t) : acc), Infinity);
       figures.lagMs.push(Number.isFinite(oldestMissing) ? killAt - oldestMissing : 0);
       figures.required.push(required.length);

@@ -89,7 +89,9 @@ function assertRow(r: RowRun, code: string, phase: string, bound = HEAP_BOUND): 
   assert.equal(bad.error?.code, code, JSON.stringify(bad.error));
   assert.equal(bad.error?.phase, phase, JSON.stringify(bad.error));
   const conn = r.run.connections.find((c) => c.id === bad.exchange?.connectionId);
-  console.log(`row: ${code} (${phase}) on ${conn?.id ?? 'no connection'} [${conn?.closeReason ?? '-'}${conn?.closeDetail ? `: ${conn.closeDetail}` : ''}] — ${bad.error?.message}; heap +${(r.heapGrowth / MB).toFixed(1)} MB`);
+  console.log(
+    `row: ${code} (${phase}) on ${conn?.id ?? 'no connection'} [${conn?.closeReason ?? '-'}${conn?.closeDetail ? `: ${conn.closeDetail}` : ''}] — ${bad.error?.message}; heap +${(r.heapGrowth / MB).toFixed(1)} MB`,
+  );
   assert.ok(bad.error?.hint, 'the error carries a hint');
   assert.match(bad.error?.source?.file ?? '', /row\d+\.http$/, 'the error names the file');
   // An HTTP exchange carries its error; a session that broke after a good 101 carries it on the session.
@@ -479,7 +481,7 @@ test('WebSocket flood of 100,000 messages while recording a HAR: all counted and
     keepPayloadBytes: 0,
     onConnection: (peer) => {
       void (async () => {
-        for (let i = 0; i < FLOOD; ) {
+        for (let i = 0; i < FLOOD;) {
           const end = Math.min(FLOOD, i + 1000);
           for (; i < end - 1; i++) peer.ws.send(`m${i} ${'x'.repeat(90)}`);
           await new Promise<void>((r) => peer.ws.send(`m${i} ${'x'.repeat(90)}`, () => r()));
@@ -565,7 +567,11 @@ test('reset mid-body after the body spilled to disk (20 of 50 MB) → WL_RESET (
     const { bad } = assertRow(r, 'WL_RESET', 'receive');
     assert.equal(connOf(r.run, bad.exchange).localPort, servedPort);
     const left = existsSync(bodies) ? readdirSync(bodies) : [];
-    assert.deepEqual(left.map((f) => `${f} (${statSync(join(bodies, f)).size} bytes)`), [], 'the partial body of the failed exchange is not left on disk');
+    assert.deepEqual(
+      left.map((f) => `${f} (${statSync(join(bodies, f)).size} bytes)`),
+      [],
+      'the partial body of the failed exchange is not left on disk',
+    );
   } finally {
     await closeServer(server);
   }

@@ -37,7 +37,7 @@ const PAYLOADS = [
   'javascript:window.__pwned=6//',
   '${window.__pwned=7}',
   '\u2028<style>*{background:url(javascript:window.__pwned=8)}</style>',
-  "'><a href=\"javascript:window.__pwned=9\" id=wlx>x</a>",
+  '\'><a href="javascript:window.__pwned=9" id=wlx>x</a>',
   '<math><mtext><table><mglyph><style><img src=x onerror=window.__pwned=10>',
   '<scr<script>ipt>window.__pwned=11</scr</script>ipt>',
   '</style></script><base href="javascript:window.__pwned=12//">',
@@ -119,9 +119,7 @@ function mutate(base: Har, ops: Array<[number, Op]>): Json {
   return root;
 }
 
-const mutatedHar = fc
-  .tuple(fc.constantFrom(...BASES), fc.array(fc.tuple(fc.nat(), op), { minLength: 1, maxLength: 14 }))
-  .map(([[name, make], ops]) => ({ name, har: mutate(make(), ops) }));
+const mutatedHar = fc.tuple(fc.constantFrom(...BASES), fc.array(fc.tuple(fc.nat(), op), { minLength: 1, maxLength: 14 })).map(([[name, make], ops]) => ({ name, har: mutate(make(), ops) }));
 
 /** The base HAR with every string, keys kept, replaced by a payload (the field's own name in it, to tell them apart). */
 function everyFieldPayload(h: Har): Json {
@@ -252,7 +250,9 @@ describe('the report in Chromium, fed fuzzed HARs', { skip }, () => {
     const state = await page.evaluate(() => ({
       pwned: (window as unknown as { __pwned?: unknown }).__pwned,
       // What the payloads would create if parsed as markup (the renderer's own drawing is divs and text).
-      injected: document.querySelectorAll('#wirelane-timeline img, #wirelane-timeline iframe, #wirelane-timeline script, #wirelane-timeline style, #wirelane-timeline math, #wirelane-timeline meta, #wirelane-timeline base, #wirelane-timeline details[ontoggle], #wlx').length,
+      injected: document.querySelectorAll(
+        '#wirelane-timeline img, #wirelane-timeline iframe, #wirelane-timeline script, #wirelane-timeline style, #wirelane-timeline math, #wirelane-timeline meta, #wirelane-timeline base, #wirelane-timeline details[ontoggle], #wlx',
+      ).length,
       scripts: document.scripts.length,
     }));
     assert.equal(state.pwned, undefined, `${name}: a payload ran`);
@@ -262,7 +262,13 @@ describe('the report in Chromium, fed fuzzed HARs', { skip }, () => {
     assert.deepEqual(w.violations, [], `${name}: something tried to run or load`);
     assert.deepEqual(w.requests, [], `${name}: something was fetched`);
     assert.equal(state.injected, 0, `${name}: payload markup in the DOM`);
-    assert.equal(await page.locator('#wirelane-timeline [onerror], #wirelane-timeline [onload], #wirelane-timeline [ontoggle], #wirelane-timeline [href^="javascript:"], #wirelane-timeline [src^="javascript:"]').count(), 0, `${name}: payload attributes in the DOM`);
+    assert.equal(
+      await page
+        .locator('#wirelane-timeline [onerror], #wirelane-timeline [onload], #wirelane-timeline [ontoggle], #wirelane-timeline [href^="javascript:"], #wirelane-timeline [src^="javascript:"]')
+        .count(),
+      0,
+      `${name}: payload attributes in the DOM`,
+    );
   }
 
   test('every field a script payload, for each recording kind: drawn, clickable, nothing runs', { timeout: 120_000 }, async () => {

@@ -38,7 +38,14 @@ test('compare report with conditions: a "simulated network" badge and the model 
   const results = await compareModes({ file, modes: ['close', 'keep-alive', 'pipeline:3', 'h2'], insecure: true, network: { rttMs: 40, downKbps: 1638.4, upKbps: 750, preset: 'slow-4g' } });
   for (const r of results) assert.equal(r.result.failed, false, `${r.mode} failed`);
   const html = join(ART, 'network-compare.html');
-  assert.equal(await writeHtmlReport(results.map((r) => r.result.run), html, { title: 'compare under simulated network' }), true);
+  assert.equal(
+    await writeHtmlReport(
+      results.map((r) => r.result.run),
+      html,
+      { title: 'compare under simulated network' },
+    ),
+    true,
+  );
 
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
@@ -48,9 +55,15 @@ test('compare report with conditions: a "simulated network" badge and the model 
   const badge = await page.textContent('.wl-network');
   assert.match(badge ?? '', /^simulated network: Slow 4G \(adjusted\) — RTT 40 ms, down 1\.6 Mbit\/s, up 750 kbit\/s\. /);
   const rows = await page.$$eval('.wl-model tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')));
-  assert.deepEqual(rows.map((r) => r[0]), ['close', 'keep-alive', 'pipeline:3', 'h2']);
+  assert.deepEqual(
+    rows.map((r) => r[0]),
+    ['close', 'keep-alive', 'pipeline:3', 'h2'],
+  );
   // close: 6 × 2 RTT + 6 TLS 1.3 handshakes = 18 RTT; keep-alive 1 + 6 + 1 = 8; pipeline:3 1 + 2 + 1 = 4; h2 1 + 1 + 1 = 3.
-  assert.deepEqual(rows.map((r) => /= (\d+) RTT/.exec(r[4]!)?.[1]), ['18', '8', '4', '3']);
+  assert.deepEqual(
+    rows.map((r) => /= (\d+) RTT/.exec(r[4]!)?.[1]),
+    ['18', '8', '4', '3'],
+  );
   for (const r of rows) {
     const ratio = Number(/×([\d.]+)/.exec(r[3]!)?.[1]);
     assert.ok(ratio >= 0.95, `${r[0]}: measured/model ${ratio} under 0.95 would mean the simulation skipped round trips`);

@@ -91,7 +91,10 @@ test('nginx keepalive_requests 3: seven sequential requests group 3+3+1', { skip
     // logs each new connection ("Connected to") and each reuse.
     const curl = spawnSync('curl', ['-sv', '-w', ' %{local_port}\n', ...[1, 2, 3, 4, 5, 6, 7].map((i) => `${nginx.url}/curl${i}`)], { encoding: 'utf8', timeout: 10_000 });
     if (curl.status === 0) {
-      const lines = curl.stdout.trim().split('\n').map((l) => l.split(' ').map(Number));
+      const lines = curl.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ').map(Number));
       for (const [seen, local] of lines) assert.equal(seen, local, 'nginx saw curl’s local port');
       curlGroups = groups(lines.map(([seen]) => seen));
       assert.equal((curl.stderr.match(/Connected to /g) ?? []).length, 3, 'curl -v opened three connections');
@@ -107,9 +110,21 @@ test('nginx keepalive_requests 3: seven sequential requests group 3+3+1', { skip
     assert.equal(c?.localPort, bodies[i], `request ${i + 1}`);
   }
   assert.deepEqual(groups(bodies), [3, 3, 1]);
-  assert.deepEqual(run.exchanges.map((e) => e.connectionId), ['c1', 'c1', 'c1', 'c2', 'c2', 'c2', 'c3']);
-  assert.deepEqual(run.exchanges.map((e) => e.reused), [false, true, true, false, true, true, false]);
-  assert.deepEqual(run.connections.map((c) => c.openReason), ['first', 'server-closed', 'server-closed']);
-  assert.deepEqual(run.connections.map((c) => c.closeReason), ['server-connection-close', 'server-connection-close', 'client-closed']);
+  assert.deepEqual(
+    run.exchanges.map((e) => e.connectionId),
+    ['c1', 'c1', 'c1', 'c2', 'c2', 'c2', 'c3'],
+  );
+  assert.deepEqual(
+    run.exchanges.map((e) => e.reused),
+    [false, true, true, false, true, true, false],
+  );
+  assert.deepEqual(
+    run.connections.map((c) => c.openReason),
+    ['first', 'server-closed', 'server-closed'],
+  );
+  assert.deepEqual(
+    run.connections.map((c) => c.closeReason),
+    ['server-connection-close', 'server-connection-close', 'client-closed'],
+  );
   if (curlGroups) assert.deepEqual(curlGroups, [3, 3, 1], 'curl sees the same grouping');
 });

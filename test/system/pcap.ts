@@ -25,7 +25,7 @@ export function readPcap(file: string): Segment[] {
   const u32 = (o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
   const linkType = u32(20);
   const out: Segment[] = [];
-  for (let o = 24; o + 16 <= b.length; ) {
+  for (let o = 24; o + 16 <= b.length;) {
     const sec = u32(o);
     const frac = u32(o + 4);
     const incl = u32(o + 8);
@@ -126,12 +126,14 @@ export function flowsTo(segments: Segment[], serverPort: number): Flow[] {
     f.requests = (f.clientData.match(/(?:^|\r\n)(?:GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH) \S+ HTTP\/1\.[01]\r\n/g) ?? []).length;
     f.statusVersions = statusLines(f.serverText);
   }
-  return [...flows.values()].sort((a, b) => a.openedAt - b.openedAt).map((flow) => {
-    const f: Partial<typeof flow> = { ...flow };
-    delete f.clientData;
-    delete f.next;
-    return f as Omit<typeof flow, 'clientData' | 'next'>;
-  });
+  return [...flows.values()]
+    .sort((a, b) => a.openedAt - b.openedAt)
+    .map((flow) => {
+      const f: Partial<typeof flow> = { ...flow };
+      delete f.clientData;
+      delete f.next;
+      return f as Omit<typeof flow, 'clientData' | 'next'>;
+    });
 }
 
 /** The versions of the responses in a server's byte stream, walking heads and bodies (Content-Length or chunked). */

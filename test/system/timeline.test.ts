@@ -90,12 +90,25 @@ describe('timeline renderer in Chromium', { skip }, () => {
     const expected = new Set(har.log.entries.map((e) => e.connection).filter((c): c is string => !!c));
     assert.deepEqual(new Set(ids), expected, 'one lane per connection id');
     assert.equal(ids.length, expected.size, 'no connection drawn twice');
-    assert.deepEqual(bars.map((b) => b.entry).sort((a, b) => a - b), har.log.entries.map((_, i) => i), 'each entry drawn exactly once');
+    assert.deepEqual(
+      bars.map((b) => b.entry).sort((a, b) => a - b),
+      har.log.entries.map((_, i) => i),
+      'each entry drawn exactly once',
+    );
     for (const b of bars) assert.equal(b.lane, har.log.entries[b.entry]!.connection ?? null, `entry ${b.entry} sits in lane ${har.log.entries[b.entry]!.connection}`);
     return bars;
   }
 
-  for (const [name, make] of Object.entries({ 'keep-alive': fx.keepAliveHar, close: fx.closeHar, pipeline: fx.pipelineHar, h2: fx.h2Har, websocket: fx.websocketHar, failed: fx.failedHar, mixed: fx.mixedHar, compare: fx.compareHar })) {
+  for (const [name, make] of Object.entries({
+    'keep-alive': fx.keepAliveHar,
+    close: fx.closeHar,
+    pipeline: fx.pipelineHar,
+    h2: fx.h2Har,
+    websocket: fx.websocketHar,
+    failed: fx.failedHar,
+    mixed: fx.mixedHar,
+    compare: fx.compareHar,
+  })) {
     test(`${name}: one lane per connection, every exchange in its lane`, async () => {
       const har = make();
       const { page, errors } = await open(har, name, { height: 2600 });
@@ -142,12 +155,14 @@ describe('timeline renderer in Chromium', { skip }, () => {
     const ink = await page.$eval('[data-connection-id="c2"] canvas', (c) => {
       const cv = c as HTMLCanvasElement;
       const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
-      let above = 0, below = 0;
-      for (let y = 0; y < cv.height; y++) for (let x = 0; x < cv.width; x++) {
-        if (d[(y * cv.width + x) * 4 + 3]! === 0) continue;
-        if (y < cv.height / 2 - 3) above++;
-        else if (y > cv.height / 2 + 3) below++;
-      }
+      let above = 0,
+        below = 0;
+      for (let y = 0; y < cv.height; y++)
+        for (let x = 0; x < cv.width; x++) {
+          if (d[(y * cv.width + x) * 4 + 3]! === 0) continue;
+          if (y < cv.height / 2 - 3) above++;
+          else if (y > cv.height / 2 + 3) below++;
+        }
       return { above, below };
     });
     assert.ok(ink.above > 0 && ink.below > 0, `sent frames above the line, received below (${JSON.stringify(ink)})`);
@@ -199,7 +214,10 @@ describe('timeline renderer in Chromium', { skip }, () => {
     assert.deepEqual(await laneIds(page), ['c4']);
     await page.selectOption('select[aria-label="Filter by origin"]', '');
     await page.fill('input[aria-label="Search exchanges"]', 'item7');
-    assert.deepEqual((await drawn(page)).map((b) => b.entry), [6]);
+    assert.deepEqual(
+      (await drawn(page)).map((b) => b.entry),
+      [6],
+    );
     await page.fill('input[aria-label="Search exchanges"]', '');
     await page.selectOption('select[aria-label="Filter by status"]', '1xx');
     assert.deepEqual(await laneIds(page), ['c6'], 'only the WebSocket upgrade is a 1xx');
@@ -219,7 +237,15 @@ describe('timeline renderer in Chromium', { skip }, () => {
     const groups = await page.$$eval('.wl-group .wl-group-name', (g) => g.map((x) => x.textContent));
     assert.deepEqual(groups, ['close · http://127.0.0.1:8080', 'keep-alive · http://127.0.0.1:8080', 'pipeline:4 · http://127.0.0.1:8080', 'h2 · https://127.0.0.1:8443']);
     const rows = await page.$$eval('.wl-compare tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent)));
-    assert.deepEqual(rows.map((r) => [r[0], r[1], r[2], r[3]]), [['close', '6', '6', '6'], ['keep-alive', '6', '1', '1'], ['pipeline:4', '6', '2', '2'], ['h2', '6', '1', '1']]);
+    assert.deepEqual(
+      rows.map((r) => [r[0], r[1], r[2], r[3]]),
+      [
+        ['close', '6', '6', '6'],
+        ['keep-alive', '6', '1', '1'],
+        ['pipeline:4', '6', '2', '2'],
+        ['h2', '6', '1', '1'],
+      ],
+    );
     // Each mode starts at 0 on the axis: the first bar of every group lines up.
     const bars = await drawn(page);
     const firstLeft = ['close/c1', 'keep-alive/c1', 'pipeline:4/c1', 'h2/c1'].map((id) => Math.min(...bars.filter((b) => b.lane === id).map((b) => b.left)));
@@ -364,7 +390,8 @@ describe('timeline renderer in Chromium', { skip }, () => {
       }
       // A little server time so the browser opens several connections and reuses them.
       const t = setTimeout(() => {
-        if (req.url!.endsWith('.svg')) res.writeHead(200, { 'content-type': 'image/svg+xml' }).end('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect width="16" height="16" fill="teal"/></svg>');
+        if (req.url!.endsWith('.svg'))
+          res.writeHead(200, { 'content-type': 'image/svg+xml' }).end('<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect width="16" height="16" fill="teal"/></svg>');
         else if (req.url!.endsWith('.css')) res.writeHead(200, { 'content-type': 'text/css' }).end('body{margin:0}');
         else res.writeHead(404).end();
       }, 15);
@@ -387,7 +414,10 @@ describe('timeline renderer in Chromium', { skip }, () => {
       const raw = JSON.parse(readFileSync(harPath, 'utf8')) as Har;
       const ours = raw.log.entries.filter((e) => e.request.url.startsWith(`http://127.0.0.1:${port}/`));
       assert.ok(ours.length >= 29, `the page and its 28 resources were recorded (${ours.length})`);
-      assert.ok(raw.log.entries.every((e) => e.connection === undefined), 'Playwright writes no connection ids');
+      assert.ok(
+        raw.log.entries.every((e) => e.connection === undefined),
+        'Playwright writes no connection ids',
+      );
 
       // Playwright's own HAR: no ids, so one origin lane and a note.
       let shown = await open(raw, 'chromium-playwright-raw');

@@ -81,7 +81,10 @@ function claim(server: string, name: string, check: () => void): void {
  */
 async function capture(port: number, deadPort: number | undefined, file: string, work: () => Promise<void>): Promise<Flow[]> {
   const marker = await freePort();
-  const filter = [port, deadPort, marker].filter((p) => p !== undefined).map((p) => `tcp port ${p}`).join(' or ');
+  const filter = [port, deadPort, marker]
+    .filter((p) => p !== undefined)
+    .map((p) => `tcp port ${p}`)
+    .join(' or ');
   const proc = spawn(TCPDUMP!, ['-i', 'lo', '-nn', '-U', '--immediate-mode', '-s', '0', '-w', file, filter], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   await new Promise<void>((resolveListening, reject) => {
@@ -169,7 +172,11 @@ function checkHar(server: string, c: Case, claims: Claims, flows: Flow[], access
       if (c.plain) assert.equal(on.length, f.requests, `client port ${f.clientPort}: ${f.requests} requests in the capture, ${on.length} in the HAR`);
       assert.ok(on.length > 0, `client port ${f.clientPort} carried an exchange`);
     }
-    if (c.plain) assert.equal(real.reduce((n, f) => n + f.requests, 0), entries.filter((e) => established(conns.get(e.connection ?? ''))).length);
+    if (c.plain)
+      assert.equal(
+        real.reduce((n, f) => n + f.requests, 0),
+        entries.filter((e) => established(conns.get(e.connection ?? ''))).length,
+      );
   });
   claim(server, `${run}: ` + 'reused = not the first request on its connection', () => {
     const seen = new Set<string>();
@@ -187,7 +194,11 @@ function checkHar(server: string, c: Case, claims: Claims, flows: Flow[], access
     claim(server, `${run}: ` + 'status line version (HAR entry and connection protocol)', () => {
       for (const f of real) {
         const on = entries.filter((e) => conns.get(e.connection ?? '')?.localPort === f.clientPort).sort((a, b) => Date.parse(a.startedDateTime) - Date.parse(b.startedDateTime));
-        assert.deepEqual(on.map((e) => e.response.httpVersion), f.statusVersions, `client port ${f.clientPort}`);
+        assert.deepEqual(
+          on.map((e) => e.response.httpVersion),
+          f.statusVersions,
+          `client port ${f.clientPort}`,
+        );
         const conn = conns.get(on[0]!.connection!)!;
         assert.equal(conn.protocol, f.statusVersions.every((v) => v === 'HTTP/1.0') ? 'http/1.0' : 'http/1.1');
         if (c.expect.version) for (const v of f.statusVersions) assert.equal(v, c.expect.version);
@@ -196,7 +207,10 @@ function checkHar(server: string, c: Case, claims: Claims, flows: Flow[], access
   }
   if (accessLog) {
     claim(server, `${run}: ` + 'protocol (h2) against the server log', () => {
-      const lines = readFileSync(accessLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { request: { proto: string; remote_port: string } });
+      const lines = readFileSync(accessLog, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { request: { proto: string; remote_port: string } });
       for (const id of used) {
         const conn = conns.get(id)!;
         const mine = lines.filter((l) => Number(l.request.remote_port) === conn.localPort);
@@ -229,8 +243,7 @@ function checkHar(server: string, c: Case, claims: Claims, flows: Flow[], access
       if (conn.openReason === 'server-closed') {
         // The server closed the previous one, or announced its end (Connection: close, HTTP/1.0 without keep-alive).
         if (ordered[k - 1]!.closeReason !== 'server-connection-close') assert.equal(prev.firstFin, 'server', `${conn.id} says the server closed the previous connection`);
-      }
-      else if (conn.openReason === 'idle-timeout') assert.equal(prev.firstFin, finFor(ordered[k - 1]!), `${conn.id} says the previous one timed out`);
+      } else if (conn.openReason === 'idle-timeout') assert.equal(prev.firstFin, finFor(ordered[k - 1]!), `${conn.id} says the previous one timed out`);
       else assert.fail(`${conn.id} opened because ${conn.openReason}: unexpected for sequential requests`);
     });
   });
@@ -255,55 +268,71 @@ describe('truth against real servers (packet capture as ground truth)', { skip: 
     writeFileSync(join(ART, 'matrix.md'), ['| server | claim | result |', '|---|---|---|', ...rows, ''].join('\n'));
   });
 
-  test('compare (close vs keep-alive) with a refused request: --json and the HTML compare table agree with the capture', { skip: binaryPresent('python-keepalive') ? false : 'python3 is not installed' }, async () => {
-    const server = await startPythonKeepAlive();
-    const dir = join(ART, 'compare');
-    mkdirSync(dir, { recursive: true });
-    try {
-      const deadPort = await freePort();
-      const httpFile = join(dir, 'requests.http');
-      writeFileSync(httpFile, [1, 2, 3].map((i) => `### r${i}\nGET ${server.url}/a.txt?r=${i}\n`).join('\n') + `\n### refused\nGET http://127.0.0.1:${deadPort}/\n`);
-      const html = join(dir, 'compare.html');
-      const har = join(dir, 'compare.har');
-      let r!: Awaited<ReturnType<typeof runCli>>;
-      const flows = await capture(server.port, deadPort, join(dir, 'compare.pcap'), async () => {
-        r = await runCli([httpFile, '--modes', 'close,keep-alive', '--json', '--har', har, '--html', html], 'compare');
-      });
-      assert.equal(r.code, 1, r.err);
-      const json = JSON.parse(r.out) as { modes: Array<{ mode: string; exchanges: number; connections: number; handshakesSaved: number; handshakesPaid: number; failed: number; totalMs: number }> };
-      const claims = readClaims(har);
-      const real = flows.filter((f) => f.established);
-      // Each capture flow belongs to the mode whose connection names its port.
-      const modeOfPort = new Map<number, string>();
-      for (const cn of claims.conns.values()) if (cn.localPort !== undefined) modeOfPort.set(cn.localPort, cn.mode ?? '');
-      const truth = ['close', 'keep-alive'].map((mode) => {
-        const mine = real.filter((f) => modeOfPort.get(f.clientPort) === mode);
-        return { mode, connections: mine.length, saved: mine.reduce((n, f) => n + f.requests - 1, 0) };
-      });
-      assert.equal(real.length, truth[0]!.connections + truth[1]!.connections, 'every connection in the capture belongs to a mode');
-      claim('compare', 'capture: close opens one connection per request, keep-alive one', () => {
-        assert.deepEqual(truth.map((t) => [t.connections, t.saved]), [[3, 0], [1, 2]]);
-      });
-      claim('compare', 'CLI compare --json per mode (the refused request saves nothing)', () => {
-        assert.deepEqual(json.modes.map((m) => [m.mode, m.exchanges, m.connections, m.handshakesPaid, m.handshakesSaved, m.failed]), truth.map((t) => [t.mode, 4, t.connections, t.connections, t.saved, 1]));
-      });
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  test(
+    'compare (close vs keep-alive) with a refused request: --json and the HTML compare table agree with the capture',
+    { skip: binaryPresent('python-keepalive') ? false : 'python3 is not installed' },
+    async () => {
+      const server = await startPythonKeepAlive();
+      const dir = join(ART, 'compare');
+      mkdirSync(dir, { recursive: true });
       try {
-        await page.goto(pathToFileURL(html).href);
-        await page.waitForSelector('html[data-wl-painted]');
-        await page.screenshot({ path: join(dir, 'compare.png') });
-        const rows = await page.$$eval('table.wl-compare tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')));
-        claim('compare', 'HTML compare table per mode', () => {
-          // mode, exchanges, connections, handshakes paid, saved, total, median, failed
-          assert.deepEqual(rows.map((x) => [x[0], x[1], x[2], x[3], x[4], x[7]]), truth.map((t) => [t.mode, '4', String(t.connections), String(t.connections), String(t.saved), '1']));
+        const deadPort = await freePort();
+        const httpFile = join(dir, 'requests.http');
+        writeFileSync(httpFile, [1, 2, 3].map((i) => `### r${i}\nGET ${server.url}/a.txt?r=${i}\n`).join('\n') + `\n### refused\nGET http://127.0.0.1:${deadPort}/\n`);
+        const html = join(dir, 'compare.html');
+        const har = join(dir, 'compare.har');
+        let r!: Awaited<ReturnType<typeof runCli>>;
+        const flows = await capture(server.port, deadPort, join(dir, 'compare.pcap'), async () => {
+          r = await runCli([httpFile, '--modes', 'close,keep-alive', '--json', '--har', har, '--html', html], 'compare');
         });
+        assert.equal(r.code, 1, r.err);
+        const json = JSON.parse(r.out) as { modes: Array<{ mode: string; exchanges: number; connections: number; handshakesSaved: number; handshakesPaid: number; failed: number; totalMs: number }> };
+        const claims = readClaims(har);
+        const real = flows.filter((f) => f.established);
+        // Each capture flow belongs to the mode whose connection names its port.
+        const modeOfPort = new Map<number, string>();
+        for (const cn of claims.conns.values()) if (cn.localPort !== undefined) modeOfPort.set(cn.localPort, cn.mode ?? '');
+        const truth = ['close', 'keep-alive'].map((mode) => {
+          const mine = real.filter((f) => modeOfPort.get(f.clientPort) === mode);
+          return { mode, connections: mine.length, saved: mine.reduce((n, f) => n + f.requests - 1, 0) };
+        });
+        assert.equal(real.length, truth[0]!.connections + truth[1]!.connections, 'every connection in the capture belongs to a mode');
+        claim('compare', 'capture: close opens one connection per request, keep-alive one', () => {
+          assert.deepEqual(
+            truth.map((t) => [t.connections, t.saved]),
+            [
+              [3, 0],
+              [1, 2],
+            ],
+          );
+        });
+        claim('compare', 'CLI compare --json per mode (the refused request saves nothing)', () => {
+          assert.deepEqual(
+            json.modes.map((m) => [m.mode, m.exchanges, m.connections, m.handshakesPaid, m.handshakesSaved, m.failed]),
+            truth.map((t) => [t.mode, 4, t.connections, t.connections, t.saved, 1]),
+          );
+        });
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        try {
+          await page.goto(pathToFileURL(html).href);
+          await page.waitForSelector('html[data-wl-painted]');
+          await page.screenshot({ path: join(dir, 'compare.png') });
+          const rows = await page.$$eval('table.wl-compare tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => c.textContent ?? '')));
+          claim('compare', 'HTML compare table per mode', () => {
+            // mode, exchanges, connections, handshakes paid, saved, total, median, failed
+            assert.deepEqual(
+              rows.map((x) => [x[0], x[1], x[2], x[3], x[4], x[7]]),
+              truth.map((t) => [t.mode, '4', String(t.connections), String(t.connections), String(t.saved), '1']),
+            );
+          });
+        } finally {
+          await page.close();
+        }
       } finally {
-        await page.close();
+        await server.stop();
       }
-    } finally {
-      await server.stop();
-    }
-  });
+    },
+  );
 
   for (const c of CASES) {
     const skip = binaryPresent(c.name) ? false : `${c.name} is not installed (see .ci/run's Debian packages)`;
@@ -362,8 +391,14 @@ describe('truth against real servers (packet capture as ground truth)', { skip: 
               lane: e.closest<HTMLElement>('[data-connection-id]')?.dataset.connectionId ?? null,
               cls: e.className,
             })),
-            lanes: Array.from(document.querySelectorAll<HTMLElement>('[data-connection-id]')).map((l) => ({ id: l.dataset.connectionId!, established: l.dataset.established, text: l.querySelector('.wl-l1')?.textContent ?? '' })),
-            stats: Object.fromEntries(Array.from(document.querySelectorAll('.wl-stat')).map((s) => [s.querySelector('.wl-stat-label')?.textContent ?? '', s.querySelector('.wl-stat-value')?.textContent ?? ''])),
+            lanes: Array.from(document.querySelectorAll<HTMLElement>('[data-connection-id]')).map((l) => ({
+              id: l.dataset.connectionId!,
+              established: l.dataset.established,
+              text: l.querySelector('.wl-l1')?.textContent ?? '',
+            })),
+            stats: Object.fromEntries(
+              Array.from(document.querySelectorAll('.wl-stat')).map((s) => [s.querySelector('.wl-stat-label')?.textContent ?? '', s.querySelector('.wl-stat-value')?.textContent ?? '']),
+            ),
           }));
           claim(c.name, 'HTML report: lanes, bars and summary', () => {
             assert.equal(dom.lanes.filter((l) => l.established === 'true').length, truth1.connections, 'established lanes = connections in the capture');
@@ -399,7 +434,11 @@ describe('truth against real servers (packet capture as ground truth)', { skip: 
         assert.equal(r2.code, failures ? 1 : 0, r2.err);
         const claims2 = readClaims(har2);
         const truth2 = checkHar(c.name, c, claims2, flows2, server.accessLog, '--json run, HAR');
-        const json = JSON.parse(r2.out) as { summary: Record<string, number>; exchanges: Array<{ connection?: string; reused: boolean; localPort?: number }>; connections: Array<{ id: string; protocol: string; localPort?: number; openReason: string; closeReason: string }> };
+        const json = JSON.parse(r2.out) as {
+          summary: Record<string, number>;
+          exchanges: Array<{ connection?: string; reused: boolean; localPort?: number }>;
+          connections: Array<{ id: string; protocol: string; localPort?: number; openReason: string; closeReason: string }>;
+        };
         claim(c.name, 'CLI --json: summary, exchanges and connections', () => {
           assert.equal(json.summary.connections, truth2.connections);
           assert.equal(json.summary.tcpHandshakes, truth2.connections);

@@ -36,7 +36,7 @@ function floodMessage(i: number): string {
 
 /** Sends in batches, each waiting until written, so the server side does not buffer the whole flood. */
 async function flood(ws: WebSocket): Promise<void> {
-  for (let i = 0; i < FLOOD; ) {
+  for (let i = 0; i < FLOOD;) {
     const end = Math.min(FLOOD, i + 1000);
     for (; i < end - 1; i++) ws.send(floodMessage(i));
     await new Promise<void>((resolve, reject) => ws.send(floodMessage(i), (err) => (err ? reject(err) : resolve())));

@@ -29,7 +29,11 @@ async function serve(handler: Handler): Promise<{ url: string; close(): Promise<
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -79,20 +83,26 @@ async function oauthServers() {
 
 function envDir(tokenUrl: string, secret = 'cc-secret'): string {
   const dir = mkdtempSync(join(tmpdir(), 'wl-auth-'));
-  writeFileSync(join(dir, 'http-client.env.json'), JSON.stringify({
-    dev: {
-      tokenHost: tokenUrl,
-      Security: {
-        Auth: {
-          'orders-service': { Type: 'OAuth2', 'Grant Type': 'Client Credentials', 'Client ID': 'orders', 'Token URL': '{{tokenHost}}/token', Scope: 'orders:read' },
-          'user-login': { Type: 'OAuth2', 'Grant Type': 'Password', 'Client ID': 'web', 'Client Credentials': 'none', 'Token URL': '{{tokenHost}}/token', Username: 'ada' },
+  writeFileSync(
+    join(dir, 'http-client.env.json'),
+    JSON.stringify({
+      dev: {
+        tokenHost: tokenUrl,
+        Security: {
+          Auth: {
+            'orders-service': { Type: 'OAuth2', 'Grant Type': 'Client Credentials', 'Client ID': 'orders', 'Token URL': '{{tokenHost}}/token', Scope: 'orders:read' },
+            'user-login': { Type: 'OAuth2', 'Grant Type': 'Password', 'Client ID': 'web', 'Client Credentials': 'none', 'Token URL': '{{tokenHost}}/token', Username: 'ada' },
+          },
         },
       },
-    },
-  }));
-  writeFileSync(join(dir, 'http-client.private.env.json'), JSON.stringify({
-    dev: { Security: { Auth: { 'orders-service': { 'Client Secret': secret }, 'user-login': { Password: 'pw-ada' } } } },
-  }));
+    }),
+  );
+  writeFileSync(
+    join(dir, 'http-client.private.env.json'),
+    JSON.stringify({
+      dev: { Security: { Auth: { 'orders-service': { 'Client Secret': secret }, 'user-login': { Password: 'pw-ada' } } } },
+    }),
+  );
   return dir;
 }
 
@@ -123,12 +133,29 @@ test('OAuth2: client-credentials and password grants; the bearer reaches the API
     const recorder = new RunRecorder({ mode: 'keep-alive' });
     const r = await runFile({ file: join(dir, 'a.http'), envName: 'dev', mode: 'keep-alive', recorder, tokens });
     assert.deepEqual(r.skipped, []);
-    assert.deepEqual(seen, [['/orders', 'orders orders:read'], ['/orders?page=2', 'orders orders:read'], ['/me', 'ada'], ['/id', 'id-2']]);
+    assert.deepEqual(seen, [
+      ['/orders', 'orders orders:read'],
+      ['/orders?page=2', 'orders orders:read'],
+      ['/me', 'ada'],
+      ['/id', 'id-2'],
+    ]);
     // One token request per configuration: the second orders request used the cached token.
-    assert.deepEqual(grants.map((g) => [g.grant, g.basic, g.form.client_id, g.form.scope]), [['client_credentials', 'orders:cc-secret', undefined, 'orders:read'], ['password', undefined, 'web', undefined]]);
+    assert.deepEqual(
+      grants.map((g) => [g.grant, g.basic, g.form.client_id, g.form.scope]),
+      [
+        ['client_credentials', 'orders:cc-secret', undefined, 'orders:read'],
+        ['password', undefined, 'web', undefined],
+      ],
+    );
     // Each token request is an exchange of its own, on a tracked connection of its own origin.
     const auth = r.run.exchanges.filter((x) => x.name?.startsWith('auth '));
-    assert.deepEqual(auth.map((x) => [x.name, x.request.method, x.response?.status]), [['auth orders-service', 'POST', 200], ['auth user-login', 'POST', 200]]);
+    assert.deepEqual(
+      auth.map((x) => [x.name, x.request.method, x.response?.status]),
+      [
+        ['auth orders-service', 'POST', 200],
+        ['auth user-login', 'POST', 200],
+      ],
+    );
     const tokenConn = r.run.connections.find((c) => c.id === auth[0].connectionId);
     assert.ok(tokenConn, 'the token request has a connection');
     assert.equal(tokenConn.remotePort, Number(new URL(token.url).port));
@@ -156,7 +183,10 @@ test('OAuth2: a refused grant and an unknown auth id are coded errors; nothing i
   try {
     writeFileSync(join(dir, 'a.http'), `GET ${api.url}/orders\nAuthorization: Bearer {{$auth.token("orders-service")}}\n\n###\nGET ${api.url}/x\nAuthorization: Bearer {{$auth.token("nope")}}\n`);
     const r = await runFile({ file: join(dir, 'a.http'), envName: 'dev', mode: 'keep-alive', recorder: new RunRecorder({ mode: 'keep-alive' }) });
-    assert.deepEqual(r.skipped.map((s) => s.error.code), ['WL_AUTH_TOKEN', 'WL_AUTH_UNKNOWN']);
+    assert.deepEqual(
+      r.skipped.map((s) => s.error.code),
+      ['WL_AUTH_TOKEN', 'WL_AUTH_UNKNOWN'],
+    );
     assert.match(r.skipped[0].error.message, /auth "orders-service": the token server answered 401 \(invalid_client: bad client secret\)/);
     assert.match(r.skipped[1].error.message, /no auth configuration "nope" .*\(defined: orders-service, user-login\)/);
     assert.equal(grants.length, 1);
@@ -191,26 +221,38 @@ test('client certificate from SSLConfiguration: the server that asks for one get
     writeFileSync(join(dir, 'client.pem'), client.cert);
     writeFileSync(join(dir, 'client-key.pem'), client.private);
     writeFileSync(join(dir, 'http-client.env.json'), JSON.stringify({ dev: { secureHost: `127.0.0.1:${port}` } }));
-    writeFileSync(join(dir, 'http-client.private.env.json'), JSON.stringify({
-      dev: { SSLConfiguration: { clientCertificate: { path: 'client.pem' }, clientCertificateKey: { path: 'client-key.pem' }, hasCertificatePassphrase: false, verifyHostCertificate: false } },
-    }));
+    writeFileSync(
+      join(dir, 'http-client.private.env.json'),
+      JSON.stringify({
+        dev: { SSLConfiguration: { clientCertificate: { path: 'client.pem' }, clientCertificateKey: { path: 'client-key.pem' }, hasCertificatePassphrase: false, verifyHostCertificate: false } },
+      }),
+    );
     writeFileSync(join(dir, 'a.http'), `GET https://{{secureHost}}/whoami\n\n###\nGET https://127.0.0.1:${port}/again\n\n###\nGET https://127.0.0.1:${port}/old HTTP/1.0\n`);
     writeFileSync(join(dir, 'ws.http'), `WEBSOCKET wss://{{secureHost}}/ws\n\n=== wait-for-server\n`);
     const r = await runFile({ file: join(dir, 'a.http'), envName: 'dev', mode: 'keep-alive', recorder: new RunRecorder({ mode: 'keep-alive' }) });
     assert.deepEqual(r.skipped, []);
-    assert.ok(r.results.every((x) => !x.error), JSON.stringify(r.results.map((x) => x.error)));
+    assert.ok(
+      r.results.every((x) => !x.error),
+      JSON.stringify(r.results.map((x) => x.error)),
+    );
     // HTTP/1.0 has its own socket code; it presents the certificate too.
     assert.deepEqual(subjects, ['wirelane-test-client', 'wirelane-test-client', 'wirelane-test-client']);
     const w = await runFile({ file: join(dir, 'ws.http'), envName: 'dev', mode: 'keep-alive', recorder: new RunRecorder({ mode: 'keep-alive' }) });
     assert.equal(w.results[0].error, undefined, JSON.stringify(w.results[0].error));
-    assert.deepEqual(w.results[0].session?.frames.filter((f) => f.dir === 'receive' && f.opcode === 1).map((f) => f.data), ['ws:wirelane-test-client']);
+    assert.deepEqual(
+      w.results[0].session?.frames.filter((f) => f.dir === 'receive' && f.opcode === 1).map((f) => f.data),
+      ['ws:wirelane-test-client'],
+    );
     // No environment: no client certificate (and the self-signed server needs --insecure).
     await runFile({ file: join(dir, 'a.http'), names: [], mode: 'keep-alive', insecure: true, extraEnv: { secureHost: `127.0.0.1:${port}` }, recorder: new RunRecorder({ mode: 'keep-alive' }) });
     assert.deepEqual(subjects.slice(3), [undefined, undefined, undefined]);
 
     // A certificate path that does not exist is a coded error before anything is sent.
     writeFileSync(join(dir, 'http-client.private.env.json'), JSON.stringify({ dev: { SSLConfiguration: { clientCertificate: { path: 'missing.pem' } } } }));
-    await assert.rejects(runFile({ file: join(dir, 'a.http'), envName: 'dev', mode: 'keep-alive', recorder: new RunRecorder({ mode: 'keep-alive' }) }), (e: Error & { code?: string }) => e.code === 'WL_TLS_CLIENT_CERT' && /missing\.pem/.test(e.message));
+    await assert.rejects(
+      runFile({ file: join(dir, 'a.http'), envName: 'dev', mode: 'keep-alive', recorder: new RunRecorder({ mode: 'keep-alive' }) }),
+      (e: Error & { code?: string }) => e.code === 'WL_TLS_CLIENT_CERT' && /missing\.pem/.test(e.message),
+    );
     assert.equal(subjects.length, 6);
   } finally {
     for (const c of wss.clients) c.terminate();

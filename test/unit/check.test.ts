@@ -51,7 +51,10 @@ test('--json: the same diagnostics as data; unresolved variables come from the r
     const out = JSON.parse(r.stdout) as { files: Array<{ file: string; diagnostics: Array<{ line: number; column: number; severity: string; code: string; message: string }> }> };
     assert.equal(out.files.length, 1);
     const d = out.files[0].diagnostics.map((x) => [x.line, x.column, x.severity, x.code]);
-    assert.deepEqual(d.find((x) => x[3] === 'WL_PARSE_HEADER_NAME'), [2, 1, 'error', 'WL_PARSE_HEADER_NAME']);
+    assert.deepEqual(
+      d.find((x) => x[3] === 'WL_PARSE_HEADER_NAME'),
+      [2, 1, 'error', 'WL_PARSE_HEADER_NAME'],
+    );
     const unresolved = out.files[0].diagnostics.find((x) => x.code === 'WL_VAR_UNRESOLVED');
     assert.ok(unresolved, JSON.stringify(out));
     assert.equal(unresolved.line, 1);

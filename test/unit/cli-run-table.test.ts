@@ -16,12 +16,24 @@ test('renderRunTable: errors under their row, long URLs shortened in the middle,
   const rec = new RunRecorder();
   const long = `http://127.0.0.1:8080/${'segment/'.repeat(30)}end`;
   for (let i = 0; i < 3; i++) {
-    const ex = rec.startExchange({ connectionId: 'c1', reused: i > 0, request: { method: 'GET', url: i === 1 ? long : 'http://127.0.0.1:8080/x', httpVersion: 'HTTP/1.1', headers: [] }, response: i === 2 ? undefined : { status: 200 + i * 204, statusText: '', httpVersion: 'HTTP/1.1', headers: [] }, startedAt: 1000, endedAt: 1000 + i, timings: NO_TIMINGS, error: i === 2 ? { code: 'WL_RESET', message: 'reset by peer', phase: 'receive' } : undefined });
+    const ex = rec.startExchange({
+      connectionId: 'c1',
+      reused: i > 0,
+      request: { method: 'GET', url: i === 1 ? long : 'http://127.0.0.1:8080/x', httpVersion: 'HTTP/1.1', headers: [] },
+      response: i === 2 ? undefined : { status: 200 + i * 204, statusText: '', httpVersion: 'HTTP/1.1', headers: [] },
+      startedAt: 1000,
+      endedAt: 1000 + i,
+      timings: NO_TIMINGS,
+      error: i === 2 ? { code: 'WL_RESET', message: 'reset by peer', phase: 'receive' } : undefined,
+    });
     rec.endExchange(ex);
   }
   const run = rec.finish();
   const plain = renderRunTable(run, { style: PLAIN, width: 100 });
-  assert.ok(plain.split('\n').every((l) => l.length <= 100), plain);
+  assert.ok(
+    plain.split('\n').every((l) => l.length <= 100),
+    plain,
+  );
   assert.match(plain, /127\.0\.0\.1:8080\/segment\S*…\S*\/end\s/);
   assert.match(plain, /WL_RESET/);
   assert.match(plain, /✗ \(receive\) reset by peer/);

@@ -97,7 +97,6 @@ function reset() {
   seenAuth = [];
 }
 
-
 const MIXED = `
 ### login
 # @name login
@@ -157,7 +156,7 @@ function assertGroundTruth(har: Har): HarEntry[] {
   return http;
 }
 
-test('run (keep-alive): table, chaining, WebSocket frames, and a HAR whose connections are the server\'s sockets', async () => {
+test("run (keep-alive): table, chaining, WebSocket frames, and a HAR whose connections are the server's sockets", async () => {
   reset();
   const file = writeFile('mixed.http', MIXED);
   const harPath = join(dir, 'keep.har');
@@ -205,7 +204,10 @@ test('run (close mode): a new socket per request, each one the server saw', asyn
   const json = JSON.parse(r.out) as { mode: string; exchanges: Array<{ connection: string; reused: boolean; status: number }> };
   assert.equal(json.mode, 'close');
   assert.equal(json.exchanges.length, 7);
-  assert.deepEqual(json.exchanges.map((x) => x.connection), har.log.entries.map((e) => e.connection));
+  assert.deepEqual(
+    json.exchanges.map((x) => x.connection),
+    har.log.entries.map((e) => e.connection),
+  );
 });
 
 test('run: a failed request is a row with its error, the run goes on, exit 1', async () => {
@@ -219,7 +221,10 @@ test('run: a failed request is a row with its error, the run goes on, exit 1', a
   const r = await cli(['run', file, '--var', `host=${base}`, '--har', harPath]);
   assert.equal(r.code, 1, r.out + r.err);
   assert.match(r.out, /WL_CONNECT_REFUSED/);
-  assert.deepEqual(seen.map((s) => s.path), ['/after']);
+  assert.deepEqual(
+    seen.map((s) => s.path),
+    ['/after'],
+  );
   const har = JSON.parse(readFileSync(harPath, 'utf8')) as Har;
   assert.equal(har.log.entries.length, 3);
   assert.equal(har.log.entries[0]._wirelane?.error?.code, 'WL_CONNECT_REFUSED');
@@ -234,8 +239,19 @@ test('run: exit 2 for a parse error (the other requests still run) and for bad u
   const r = await cli(['run', file, '--var', `host=${base}`]);
   assert.equal(r.code, 2, r.out + r.err);
   assert.match(r.out, /skipped .*WL_PARSE_HEADER_NAME.*bad\.http:5/);
-  assert.deepEqual(seen.map((s) => s.path), ['/ok']);
-  for (const args of [['run'], ['run', join(dir, 'missing.http')], ['run', file, '--mode', 'fast'], ['run', file, '--bogus'], ['run', file, '--timeout', 'soon'], ['run', file, '--har', join(file, 'not-a-dir', 'x.har')], ['compare', file, '--modes', 'close,turbo']]) {
+  assert.deepEqual(
+    seen.map((s) => s.path),
+    ['/ok'],
+  );
+  for (const args of [
+    ['run'],
+    ['run', join(dir, 'missing.http')],
+    ['run', file, '--mode', 'fast'],
+    ['run', file, '--bogus'],
+    ['run', file, '--timeout', 'soon'],
+    ['run', file, '--har', join(file, 'not-a-dir', 'x.har')],
+    ['compare', file, '--modes', 'close,turbo'],
+  ]) {
     const u = await cli(args);
     assert.equal(u.code, 2, `${args.join(' ')} → ${u.code} ${u.err}`);
     assert.ok(!/\n\s+at /.test(u.err), 'no stack trace');
@@ -252,7 +268,10 @@ test('run: secrets from the private environment and credential headers never rea
   writeFileSync(join(sub, 'http-client.env.json'), JSON.stringify({ dev: { host: base } }));
   writeFileSync(join(sub, 'http-client.private.env.json'), JSON.stringify({ dev: { apiKey: secret } }));
   const file = join(sub, 'secret.http');
-  writeFileSync(file, `POST {{host}}/echo?key={{apiKey}}\nX-Api-Key: {{apiKey}}\nAuthorization: Bearer plain-auth-token\nCookie: session=cookie-value-1\nContent-Type: application/json\n\n{"apiKey": "{{apiKey}}"}\n`);
+  writeFileSync(
+    file,
+    `POST {{host}}/echo?key={{apiKey}}\nX-Api-Key: {{apiKey}}\nAuthorization: Bearer plain-auth-token\nCookie: session=cookie-value-1\nContent-Type: application/json\n\n{"apiKey": "{{apiKey}}"}\n`,
+  );
   const redactedPath = join(sub, 'redacted.har');
   const r = await cli(['run', file, '--env', 'dev', '--har', redactedPath]);
   assert.equal(r.code, 0, r.out + r.err);
@@ -275,13 +294,19 @@ test('compare: the same requests per mode, fresh connections each, ids prefixed 
   const r = await cli(['compare', file, '--modes', 'close,keep-alive', '--var', `host=${base}`, '--json', '--har', harPath]);
   assert.equal(r.code, 0, r.out + r.err);
   const json = JSON.parse(r.out) as { modes: Array<{ mode: string; connections: number; exchanges: number; reused: number }> };
-  assert.deepEqual(json.modes.map((m) => [m.mode, m.exchanges, m.connections, m.reused]), [
-    ['close', 3, 3, 0],
-    ['keep-alive', 3, 1, 2],
-  ]);
+  assert.deepEqual(
+    json.modes.map((m) => [m.mode, m.exchanges, m.connections, m.reused]),
+    [
+      ['close', 3, 3, 0],
+      ['keep-alive', 3, 1, 2],
+    ],
+  );
   assert.equal(new Set(seen.map((s) => s.port)).size, 4, 'the server saw 3 + 1 sockets');
   const har = JSON.parse(readFileSync(harPath, 'utf8')) as Har;
-  assert.deepEqual(har.log.entries.map((e) => e.connection), ['close/c1', 'close/c2', 'close/c3', 'keep-alive/c1', 'keep-alive/c1', 'keep-alive/c1']);
+  assert.deepEqual(
+    har.log.entries.map((e) => e.connection),
+    ['close/c1', 'close/c2', 'close/c3', 'keep-alive/c1', 'keep-alive/c1', 'keep-alive/c1'],
+  );
   har.log.entries.forEach((e, i) => assert.equal(e._wirelane?.localPort, seen[i].port));
   const text = await cli(['compare', file, '--modes', 'close,keep-alive', '--var', `host=${base}`]);
   assert.match(text.out, /connections opened\s+3\s+1/);
@@ -322,6 +347,9 @@ test('run: --run-timeout cancels what is in flight and sends nothing more', asyn
   assert.equal(r.code, 1, r.out + r.err);
   // The server saw the client give up on /slow (its answer comes only after 5 s).
   assert.equal(await closed, true);
-  assert.deepEqual(seen.map((s) => s.path), ['/slow']);
+  assert.deepEqual(
+    seen.map((s) => s.path),
+    ['/slow'],
+  );
   assert.match(r.out, /not sent 2 requests/);
 });

@@ -103,7 +103,10 @@ test('--reporter junit writes XML a parser accepts, with a failure per failed te
     const cases = Array.from(doc.getElementsByTagName('testcase'));
     assert.equal(cases.length, 5);
     const failures = Array.from(doc.getElementsByTagName('failure'));
-    assert.deepEqual(failures.map((x) => x.getAttribute('type')), ['WL_ASSERTION_FAILED', 'WL_ASSERTION_FAILED']);
+    assert.deepEqual(
+      failures.map((x) => x.getAttribute('type')),
+      ['WL_ASSERTION_FAILED', 'WL_ASSERTION_FAILED'],
+    );
     assert.equal(failures[0].getAttribute('message'), 'name was a & <b>');
     const failedCase = cases.find((c) => c.getElementsByTagName('failure').length > 0);
     assert.equal(failedCase?.getAttribute('line'), '4');
@@ -120,7 +123,10 @@ test('--reporter junit writes XML a parser accepts, with a failure per failed te
     const parsed = JSON.parse(json.out);
     assert.equal(json.code, 0);
     assert.deepEqual([parsed.tests, parsed.passed, parsed.failed], [3, 3, 0]);
-    assert.deepEqual(parsed.files[0].requests.map((q: { name: string }) => q.name), ['item', 'again']);
+    assert.deepEqual(
+      parsed.files[0].requests.map((q: { name: string }) => q.name),
+      ['item', 'again'],
+    );
   }));
 
 test('bad usage is exit 2', async () => {

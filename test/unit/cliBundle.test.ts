@@ -88,7 +88,19 @@ test('run loads undici with the first request, and JSONPath/XPath only for a ref
 
   writeFileSync(
     join(dir, 'chain.http'),
-    [`### login`, `# @name login`, `GET ${base}/login`, '', `### xml`, `# @name x`, `GET ${base}/xml`, '', `### use`, `GET ${base}/use/{{login.response.body.$.token}}/{{x.response.body.//b}}`, ''].join('\n'),
+    [
+      `### login`,
+      `# @name login`,
+      `GET ${base}/login`,
+      '',
+      `### xml`,
+      `# @name x`,
+      `GET ${base}/xml`,
+      '',
+      `### use`,
+      `GET ${base}/use/{{login.response.body.$.token}}/{{x.response.body.//b}}`,
+      '',
+    ].join('\n'),
   );
   const chained = await runBuilt(['run', 'chain.http']);
   assert.equal(chained.code, 0, chained.out);

@@ -29,7 +29,10 @@ test('CLI on a terminal: prompts are asked there, the password without echo', { 
     writeFileSync(file, `# @prompt user Who are you\n# @prompt password\nPOST http://127.0.0.1:${(server.address() as AddressInfo).port}/login\n\nu={{user}}&p={{password}}\n`);
     const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run ${JSON.stringify(file)}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
-    const answers: Array<[RegExp, string]> = [[/Who are you \(user\): $/, 'ada\r'], [/\(password\) \[hidden\]: $/, 'pw-not-echoed\r']];
+    const answers: Array<[RegExp, string]> = [
+      [/Who are you \(user\): $/, 'ada\r'],
+      [/\(password\) \[hidden\]: $/, 'pw-not-echoed\r'],
+    ];
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString('utf8');
       const next = answers[0];

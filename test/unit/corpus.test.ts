@@ -22,12 +22,14 @@ test('corpus: only the truly broken file has a parse error', () => {
   const failing = new Map<string, string[]>();
   for (const f of files) {
     const errors = parseHttpFile(readFileSync(f, 'utf8')).diagnostics.filter((d) => d.severity === 'error');
-    if (errors.length) failing.set(relative(CORPUS, f), errors.map((d) => `${d.range.start.line + 1} ${d.code} ${d.message}`));
+    if (errors.length)
+      failing.set(
+        relative(CORPUS, f),
+        errors.map((d) => `${d.range.start.line + 1} ${d.code} ${d.message}`),
+      );
   }
   assert.deepEqual([...failing.keys()], ['broken.http'], JSON.stringify([...failing], null, 1));
-  assert.deepEqual(failing.get('broken.http'), [
-    '4 WL_PARSE_HEADER_NAME "{"name": "Rex", "tag": "dog"}" is not a header (it looks like the body): a blank line is needed between headers and body',
-  ]);
+  assert.deepEqual(failing.get('broken.http'), ['4 WL_PARSE_HEADER_NAME "{"name": "Rex", "tag": "dog"}" is not a header (it looks like the body): a blank line is needed between headers and body']);
 });
 
 test('corpus: path-only requests and a /* */ note under the headers parse as written', () => {

@@ -45,7 +45,10 @@ test('keep-alive: sequential requests reuse one connection', async () => {
   });
   assertGroundTruth(run, server.seen);
   assert.equal(run.connections.length, 1);
-  assert.deepEqual(run.exchanges.map((e) => e.reused), [false, true, true, true, true]);
+  assert.deepEqual(
+    run.exchanges.map((e) => e.reused),
+    [false, true, true, true, true],
+  );
   const c = run.connections[0];
   assert.equal(c.openReason, 'first');
   assert.equal(c.closeReason, 'client-closed');
@@ -65,7 +68,10 @@ test('server Connection: close: the next request opens a new connection and says
     await engine.send(request(`${server.url}/c`));
   });
   assertGroundTruth(run, server.seen);
-  assert.deepEqual(run.exchanges.map((e) => e.connectionId), ['c1', 'c1', 'c2', 'c2']);
+  assert.deepEqual(
+    run.exchanges.map((e) => e.connectionId),
+    ['c1', 'c1', 'c2', 'c2'],
+  );
   assert.equal(run.connections[0].closeReason, 'server-connection-close');
   assert.equal(run.connections[1].openReason, 'server-closed');
   assert.match(run.connections[1].openDetail ?? '', /c1.*Connection: close/);
@@ -79,7 +85,10 @@ test('server closes at its per-connection request limit (FIN)', async () => {
     await engine.send(request(`${server.url}/y`));
   });
   assertGroundTruth(run, server.seen);
-  assert.deepEqual(run.exchanges.map((e) => e.connectionId), ['c1', 'c1', 'c2']);
+  assert.deepEqual(
+    run.exchanges.map((e) => e.connectionId),
+    ['c1', 'c1', 'c2'],
+  );
   // Node answers the last allowed request with Connection: close.
   assert.equal(run.connections[0].closeReason, 'server-connection-close');
   assert.equal(run.connections[1].openReason, 'server-closed');
@@ -94,7 +103,10 @@ test('idle timeout from the server’s Keep-Alive hint', async () => {
     await engine.send(request(`${server.url}/b`));
   });
   assertGroundTruth(run, server.seen);
-  assert.deepEqual(run.exchanges.map((e) => e.connectionId), ['c1', 'c2']);
+  assert.deepEqual(
+    run.exchanges.map((e) => e.connectionId),
+    ['c1', 'c2'],
+  );
   assert.equal(run.connections[0].closeReason, 'idle-timeout');
   assert.match(run.connections[0].closeDetail ?? '', /timeout=1/);
   assert.equal(run.connections[1].openReason, 'idle-timeout');
@@ -107,7 +119,10 @@ test('a server hint too short to reuse (300 ms → timeout=0) closes right after
     await engine.send(request(`${server.url}/b`));
   });
   assertGroundTruth(run, server.seen);
-  assert.deepEqual(run.exchanges.map((e) => e.connectionId), ['c1', 'c2']);
+  assert.deepEqual(
+    run.exchanges.map((e) => e.connectionId),
+    ['c1', 'c2'],
+  );
   assert.equal(run.connections[0].closeReason, 'idle-timeout');
   assert.equal(run.connections[1].openReason, 'idle-timeout');
 });
@@ -120,7 +135,10 @@ test('@connection new forces a fresh connection; later requests reuse it', async
     await engine.send(request(`${server.url}/c`));
   });
   assertGroundTruth(run, server.seen);
-  assert.deepEqual(run.exchanges.map((e) => e.connectionId), ['c1', 'c2', 'c2']);
+  assert.deepEqual(
+    run.exchanges.map((e) => e.connectionId),
+    ['c1', 'c2', 'c2'],
+  );
   assert.equal(run.connections[1].openReason, 'forced');
   assert.match(run.connections[1].openDetail ?? '', /@connection new/);
 });
@@ -134,7 +152,10 @@ test('@connection close sends Connection: close and the next request opens anew'
   assertGroundTruth(run, server.seen);
   assert.equal(server.seen[0].headers.connection, 'close');
   assert.equal(server.seen[1].headers.connection, 'keep-alive');
-  assert.deepEqual(run.exchanges.map((e) => e.connectionId), ['c1', 'c2']);
+  assert.deepEqual(
+    run.exchanges.map((e) => e.connectionId),
+    ['c1', 'c2'],
+  );
   assert.notEqual(run.connections[0].closeReason, 'open');
 });
 
@@ -146,8 +167,14 @@ test('mode close: one connection per request, Connection: close on each', async 
   assertGroundTruth(run, server.seen);
   assert.equal(run.connections.length, 3);
   assert.ok(server.seen.every((s) => s.headers.connection === 'close'));
-  assert.deepEqual(run.exchanges.map((e) => e.reused), [false, false, false]);
-  assert.deepEqual(run.connections.map((c) => c.openReason), ['first', 'forced', 'forced']);
+  assert.deepEqual(
+    run.exchanges.map((e) => e.reused),
+    [false, false, false],
+  );
+  assert.deepEqual(
+    run.connections.map((c) => c.openReason),
+    ['first', 'forced', 'forced'],
+  );
 });
 
 test('pool busy: concurrent requests in keep-alive open a second connection', async () => {
@@ -158,7 +185,10 @@ test('pool busy: concurrent requests in keep-alive open a second connection', as
   });
   const byUrl = [...run.exchanges].sort((a, b) => a.index - b.index);
   assert.equal(run.connections.length, 2);
-  assert.deepEqual(run.connections.map((c) => c.openReason), ['first', 'pool-busy']);
+  assert.deepEqual(
+    run.connections.map((c) => c.openReason),
+    ['first', 'pool-busy'],
+  );
   // The server log is in completion order; match by port set instead of order.
   const ports = new Set(server.seen.map((s) => s.remotePort));
   assert.deepEqual(new Set(run.connections.map((c) => c.localPort)), ports);
@@ -225,16 +255,28 @@ test('HTTP/2 in the request line goes over h2 in keep-alive mode: one TLS socket
     { insecure: true },
   );
   assert.equal(server.sockets.length, 1, 'the server accepted one TLS socket');
-  assert.deepEqual(server.seen.map((s) => s.httpVersion), ['2.0', '2.0', '2.0']);
-  assert.deepEqual(server.seen.map((s) => s.streamId), [1, 3, 5]);
+  assert.deepEqual(
+    server.seen.map((s) => s.httpVersion),
+    ['2.0', '2.0', '2.0'],
+  );
+  assert.deepEqual(
+    server.seen.map((s) => s.streamId),
+    [1, 3, 5],
+  );
   assert.equal(run.connections.length, 1);
   const c = run.connections[0];
   assert.equal(c.protocol, 'h2');
   assert.equal(c.tls?.alpn, 'h2');
   assert.equal(c.localPort, server.sockets[0]);
   assert.match(c.openDetail ?? '', /HTTP\/2.*request line at test\.http:\d+/);
-  assert.deepEqual(run.exchanges.map((e) => e.streamId), [1, 3, 5]);
-  assert.deepEqual(run.exchanges.map((e) => e.reused), [false, true, true]);
+  assert.deepEqual(
+    run.exchanges.map((e) => e.streamId),
+    [1, 3, 5],
+  );
+  assert.deepEqual(
+    run.exchanges.map((e) => e.reused),
+    [false, true, true],
+  );
   assert.ok(run.exchanges.every((e) => e.request.httpVersion === 'HTTP/2' && e.response?.httpVersion === 'HTTP/2'));
 });
 
@@ -243,7 +285,12 @@ test('HTTP/2 without h2 on the wire (http://, or a TLS server without h2) falls 
   const tls = await startRecordingServer({ tls: true });
   const run = await withEngine(
     'keep-alive',
-    { close: async () => { await plain.close(); await tls.close(); } },
+    {
+      close: async () => {
+        await plain.close();
+        await tls.close();
+      },
+    },
     async (engine) => {
       for (const url of [`${plain.url}/a`, `${plain.url}/b`, `${tls.url}/c`]) {
         const r = await engine.send(request(url, { httpVersion: 'HTTP/2' }));
@@ -253,7 +300,10 @@ test('HTTP/2 without h2 on the wire (http://, or a TLS server without h2) falls 
     },
     { insecure: true },
   );
-  assert.deepEqual([...plain.seen, ...tls.seen].map((s) => s.httpVersion), ['1.1', '1.1', '1.1']);
+  assert.deepEqual(
+    [...plain.seen, ...tls.seen].map((s) => s.httpVersion),
+    ['1.1', '1.1', '1.1'],
+  );
   assert.equal(run.connections.length, 2);
   const [c1, c2] = run.connections;
   assert.equal(c1.protocol, 'http/1.1');

@@ -84,7 +84,14 @@ test('bodies: bytes, a streamed file, and parts arrive intact', async () => {
         request(`${s.url}/echo`, {
           method: 'POST',
           headers: [['Content-Type', 'multipart/form-data; boundary=X']],
-          body: { kind: 'parts', parts: [{ kind: 'bytes', data: Buffer.from('--X\r\n\r\n') }, { kind: 'file', path: file }, { kind: 'bytes', data: Buffer.from('\r\n--X--\r\n') }] },
+          body: {
+            kind: 'parts',
+            parts: [
+              { kind: 'bytes', data: Buffer.from('--X\r\n\r\n') },
+              { kind: 'file', path: file },
+              { kind: 'bytes', data: Buffer.from('\r\n--X--\r\n') },
+            ],
+          },
         }),
       );
       assert.equal(c.body?.length, fileData.length + 7 + 9);

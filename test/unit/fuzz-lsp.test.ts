@@ -22,18 +22,57 @@ type Range = { start: Pos; end: Pos };
 
 // Pieces on the edges of the grammar, the resolver and the server's features.
 const TOKENS = [
-  '###', '### t', '# @name a', '# @name b', '// @timeout 5', '# @connection new', '@host = localhost:8080', '@x = {{host}}/{{y}}', '@y = {{x}}',
-  'GET http://{{host}}/a', 'POST {{host}}/p', 'WEBSOCKET ws://{{host}}/ws', 'GET /rel', 'HTTP/1.1 200 OK', 'Content-Type: application/json',
-  'Authorization: Basic u p', 'X Y: z', ':', '{{', '}}', '{{$timestamp]}}', '{{$randomInt 1}}', '{{a.response.body.$.id}}', '{{b.response.headers.X}}',
-  '{{%host}}', '{{$dotenv K}}', '{{$processEnv HOME}}', '< ./missing.json', '<@ ./f', '> {%', '%}', '?? status == 200', '===', '=== wait-for-server',
-  '?a=1', '&b=2', '{"a": {{x}}}', '', ' ', '\t', '\uFEFF', 'é', '한', '🚀', '\u0000', '\uD800',
+  '###',
+  '### t',
+  '# @name a',
+  '# @name b',
+  '// @timeout 5',
+  '# @connection new',
+  '@host = localhost:8080',
+  '@x = {{host}}/{{y}}',
+  '@y = {{x}}',
+  'GET http://{{host}}/a',
+  'POST {{host}}/p',
+  'WEBSOCKET ws://{{host}}/ws',
+  'GET /rel',
+  'HTTP/1.1 200 OK',
+  'Content-Type: application/json',
+  'Authorization: Basic u p',
+  'X Y: z',
+  ':',
+  '{{',
+  '}}',
+  '{{$timestamp]}}',
+  '{{$randomInt 1}}',
+  '{{a.response.body.$.id}}',
+  '{{b.response.headers.X}}',
+  '{{%host}}',
+  '{{$dotenv K}}',
+  '{{$processEnv HOME}}',
+  '< ./missing.json',
+  '<@ ./f',
+  '> {%',
+  '%}',
+  '?? status == 200',
+  '===',
+  '=== wait-for-server',
+  '?a=1',
+  '&b=2',
+  '{"a": {{x}}}',
+  '',
+  ' ',
+  '\t',
+  '\uFEFF',
+  'é',
+  '한',
+  '🚀',
+  '\u0000',
+  '\uD800',
 ];
 // A lone '\r' is a line end too (LSP and the parser); edits may join it with a '\n' into one.
 const BREAKS = ['\n', '\r\n', '\r', ' ', ''];
 
-const documentText = fc
-  .array(fc.tuple(fc.constantFrom(...TOKENS), fc.constantFrom(...BREAKS)), { maxLength: 30 })
-  .map((xs) => xs.map(([t, b]) => t + b).join(''));
+const documentText = fc.array(fc.tuple(fc.constantFrom(...TOKENS), fc.constantFrom(...BREAKS)), { maxLength: 30 }).map((xs) => xs.map(([t, b]) => t + b).join(''));
 
 /** An edit by offsets into the current text (mapped to a valid LSP range when applied). */
 const edit = fc.tuple(fc.nat(), fc.nat({ max: 12 }), fc.oneof(fc.constantFrom(...TOKENS, ...BREAKS, '\n###\n', '{{host}}'), fc.string({ maxLength: 6 })));
@@ -81,7 +120,10 @@ function notAfter(a: Pos, b: Pos): boolean {
 function checkSymbols(v: unknown, text: string): void {
   type Symbol = { name: string; range: Range; selectionRange: Range; children?: Symbol[] };
   for (const s of (v as Symbol[]) ?? []) {
-    assert.ok(notAfter(s.range.start, s.selectionRange.start) && notAfter(s.selectionRange.end, s.range.end), `symbol ${JSON.stringify(s.name)}: selectionRange ${JSON.stringify(s.selectionRange)} outside range ${JSON.stringify(s.range)} for text ${JSON.stringify(text).slice(0, 300)}`);
+    assert.ok(
+      notAfter(s.range.start, s.selectionRange.start) && notAfter(s.selectionRange.end, s.range.end),
+      `symbol ${JSON.stringify(s.name)}: selectionRange ${JSON.stringify(s.selectionRange)} outside range ${JSON.stringify(s.range)} for text ${JSON.stringify(text).slice(0, 300)}`,
+    );
     checkSymbols(s.children, text);
   }
 }
@@ -93,7 +135,10 @@ function checkRanges(doc: TextDocument, v: unknown, what: string): number {
     n++;
     for (const p of [r.start, r.end]) {
       assert.ok(Number.isInteger(p.line) && p.line >= 0 && p.line < lines.length, `${what}: line ${p.line} outside 0..${lines.length - 1} in ${JSON.stringify(r)}`);
-      assert.ok(Number.isInteger(p.character) && p.character >= 0 && p.character <= lines[p.line].length, `${what}: character ${p.character} past line ${p.line} (${lines[p.line].length}) in ${JSON.stringify(r)}`);
+      assert.ok(
+        Number.isInteger(p.character) && p.character >= 0 && p.character <= lines[p.line].length,
+        `${what}: character ${p.character} past line ${p.line} (${lines[p.line].length}) in ${JSON.stringify(r)}`,
+      );
     }
     assert.ok(r.start.line < r.end.line || (r.start.line === r.end.line && r.start.character <= r.end.character), `${what}: range ${JSON.stringify(r)} reversed`);
   }
@@ -149,7 +194,12 @@ test(`language server under ${DOCS} random documents with random incremental edi
         if (method === 'textDocument/foldingRange') checkFolding(doc, answer, method);
         // Definitions may point into the environment file (its only environment is in use): only
         // locations in this document are checked against it.
-        else if (method === 'textDocument/definition') ranges += checkRanges(doc, ((answer as Array<{ uri: string }> | null) ?? []).filter((l) => l.uri === uri), method);
+        else if (method === 'textDocument/definition')
+          ranges += checkRanges(
+            doc,
+            ((answer as Array<{ uri: string }> | null) ?? []).filter((l) => l.uri === uri),
+            method,
+          );
         // Completion items carry textEdit ranges; link targets are URIs, not ranges.
         else ranges += checkRanges(doc, answer, method);
       }

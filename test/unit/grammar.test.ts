@@ -16,7 +16,10 @@ function scopes(lines: LineToken[][], line: number, text: string, skip = 0): str
 
 function has(lines: LineToken[][], line: number, text: string, scope: string, skip = 0): void {
   const s = scopes(lines, line, text, skip);
-  assert.ok(s.split(' ').some((x) => x === scope || x.startsWith(`${scope}.`)), `"${text}" on line ${line} has ${s}, wanted ${scope}`);
+  assert.ok(
+    s.split(' ').some((x) => x === scope || x.startsWith(`${scope}.`)),
+    `"${text}" on line ${line} has ${s}, wanted ${scope}`,
+  );
 }
 
 function lacks(lines: LineToken[][], line: number, text: string, scope: string): void {

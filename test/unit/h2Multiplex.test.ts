@@ -23,7 +23,10 @@ test('h2: three requests are open streams at once on one connection', async () =
   try {
     const results = await Promise.all([1, 2, 3].map((i) => engine.send(request(`${url}/s${i}`))));
     for (const r of results) assert.equal(r.exchange.error, undefined, r.exchange.error?.message);
-    assert.deepEqual(results.map((r) => r.exchange.response?.status), [200, 200, 200]);
+    assert.deepEqual(
+      results.map((r) => r.exchange.response?.status),
+      [200, 200, 200],
+    );
     assert.equal(recorder.run.connections.length, 1);
     assert.deepEqual(new Set(held.map((h) => h.port)), new Set([recorder.run.connections[0].localPort]));
     assert.deepEqual(results.map((r) => r.exchange.streamId).sort(), [1, 3, 5]);

@@ -18,8 +18,33 @@ const SECRET = 'tok-9f8e7d6c5b4a';
 function sampleRun() {
   const rec = new RunRecorder({ mode: 'keep-alive', label: 'sample', environment: 'dev' });
   const t0 = 1_750_000_000_000;
-  rec.addConnection({ id: 'c1', origin: 'http://127.0.0.1:8080', protocol: 'http/1.1', localAddress: '127.0.0.1', localPort: 50001, remoteAddress: '127.0.0.1', remotePort: 8080, openedAt: t0, connectedAt: t0 + 1, openReason: 'first', closeReason: 'server-connection-close', closedAt: t0 + 50, requestCount: 2 });
-  rec.addConnection({ id: 'c2', origin: 'ws://127.0.0.1:9090', protocol: 'websocket', localPort: 50002, remoteAddress: '127.0.0.1', remotePort: 9090, openedAt: t0 + 60, openReason: 'first', closeReason: 'open', requestCount: 1 });
+  rec.addConnection({
+    id: 'c1',
+    origin: 'http://127.0.0.1:8080',
+    protocol: 'http/1.1',
+    localAddress: '127.0.0.1',
+    localPort: 50001,
+    remoteAddress: '127.0.0.1',
+    remotePort: 8080,
+    openedAt: t0,
+    connectedAt: t0 + 1,
+    openReason: 'first',
+    closeReason: 'server-connection-close',
+    closedAt: t0 + 50,
+    requestCount: 2,
+  });
+  rec.addConnection({
+    id: 'c2',
+    origin: 'ws://127.0.0.1:9090',
+    protocol: 'websocket',
+    localPort: 50002,
+    remoteAddress: '127.0.0.1',
+    remotePort: 9090,
+    openedAt: t0 + 60,
+    openReason: 'first',
+    closeReason: 'open',
+    requestCount: 1,
+  });
   const base = (over: Partial<Exchange>): Omit<Exchange, 'index'> => ({
     reused: false,
     request: { method: 'GET', url: 'http://127.0.0.1:8080/', httpVersion: 'HTTP/1.1', headers: [] },
@@ -33,14 +58,42 @@ function sampleRun() {
       name: 'login',
       connectionId: 'c1',
       source: { file: 'api.http', line: 3 },
-      request: { method: 'POST', url: `http://127.0.0.1:8080/login?key=${SECRET}&x=1`, httpVersion: 'HTTP/1.1', headers: [['Authorization', 'Basic dXNlcjpwYXNz'], ['Cookie', 'sid=abc; theme=dark'], ['X-Api-Key', SECRET]], body: { size: 30, text: `{"secret":"${SECRET}"}`, mimeType: 'application/json' } },
-      response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [['Set-Cookie', 'sid=zzz; HttpOnly'], ['Content-Type', 'application/json']], body: { size: 20, text: `{"echo":"${SECRET}"}` } },
+      request: {
+        method: 'POST',
+        url: `http://127.0.0.1:8080/login?key=${SECRET}&x=1`,
+        httpVersion: 'HTTP/1.1',
+        headers: [
+          ['Authorization', 'Basic dXNlcjpwYXNz'],
+          ['Cookie', 'sid=abc; theme=dark'],
+          ['X-Api-Key', SECRET],
+        ],
+        body: { size: 30, text: `{"secret":"${SECRET}"}`, mimeType: 'application/json' },
+      },
+      response: {
+        status: 200,
+        statusText: 'OK',
+        httpVersion: 'HTTP/1.1',
+        headers: [
+          ['Set-Cookie', 'sid=zzz; HttpOnly'],
+          ['Content-Type', 'application/json'],
+        ],
+        body: { size: 20, text: `{"echo":"${SECRET}"}` },
+      },
     }),
   );
   rec.endExchange(a);
   const b = rec.startExchange(base({ connectionId: 'c1', reused: true, startedAt: t0 + 20, endedAt: t0 + 25, error: { code: 'WL_RESET', message: 'socket reset', phase: 'receive', hint: 'retry' } }));
   rec.endExchange(b);
-  const ws = rec.startExchange(base({ name: 'chat', connectionId: 'c2', startedAt: t0 + 60, endedAt: t0 + 62, request: { method: 'GET', url: 'ws://127.0.0.1:9090/chat', httpVersion: 'HTTP/1.1', headers: [] }, response: { status: 101, statusText: 'Switching Protocols', httpVersion: 'HTTP/1.1', headers: [] } }));
+  const ws = rec.startExchange(
+    base({
+      name: 'chat',
+      connectionId: 'c2',
+      startedAt: t0 + 60,
+      endedAt: t0 + 62,
+      request: { method: 'GET', url: 'ws://127.0.0.1:9090/chat', httpVersion: 'HTTP/1.1', headers: [] },
+      response: { status: 101, statusText: 'Switching Protocols', httpVersion: 'HTTP/1.1', headers: [] },
+    }),
+  );
   const s = rec.startSession({ exchangeIndex: ws.index, connectionId: 'c2', url: 'ws://127.0.0.1:9090/chat', openedAt: t0 + 62 });
   ws.sessionId = s.id;
   rec.endExchange(ws);
@@ -71,7 +124,10 @@ test('toHar writes connection, serverIPAddress, timings, _wirelane and Chrome We
   assert.equal(a.timings.dns, -1);
   assert.equal(a.timings.wait, 5);
   assert.equal(b.timings.send >= 0 && b.timings.wait >= 0 && b.timings.receive >= 0, true);
-  assert.deepEqual(a.request.queryString.map((q) => q.name), ['key', 'x']);
+  assert.deepEqual(
+    a.request.queryString.map((q) => q.name),
+    ['key', 'x'],
+  );
   assert.equal(w.response.status, 101);
   assert.equal(w._resourceType, 'websocket');
   assert.deepEqual(
@@ -83,10 +139,13 @@ test('toHar writes connection, serverIPAddress, timings, _wirelane and Chrome We
   );
   assert.equal(w._wirelane?.websocket?.closeCode, 1000);
   const conns = har.log._wirelane?.connections ?? [];
-  assert.deepEqual(conns.map((c) => [c.id, c.localPort, c.openReason, c.closeReason]), [
-    ['c1', 50001, 'first', 'server-connection-close'],
-    ['c2', 50002, 'first', 'open'],
-  ]);
+  assert.deepEqual(
+    conns.map((c) => [c.id, c.localPort, c.openReason, c.closeReason]),
+    [
+      ['c1', 50001, 'first', 'server-connection-close'],
+      ['c2', 50002, 'first', 'open'],
+    ],
+  );
   assert.equal(har.log._wirelane?.runs?.[0].environment, 'dev');
 });
 
@@ -105,15 +164,21 @@ test('readHar reads our own HAR back: connections, reuse, errors, frames', () =>
   const { run } = sampleRun();
   const back = readHar(JSON.stringify(toHar(run, { keepSecrets: true })));
   assert.equal(back.groupingExact, true);
-  assert.deepEqual(back.run.exchanges.map((x) => [x.connectionId, x.reused]), [
-    ['c1', false],
-    ['c1', true],
-    ['c2', false],
-  ]);
+  assert.deepEqual(
+    back.run.exchanges.map((x) => [x.connectionId, x.reused]),
+    [
+      ['c1', false],
+      ['c1', true],
+      ['c2', false],
+    ],
+  );
   assert.equal(back.run.connections[0].closeReason, 'server-connection-close');
   assert.equal(back.run.exchanges[1].error?.code, 'WL_RESET');
   assert.equal(back.run.sessions.length, 1);
-  assert.deepEqual(back.run.sessions[0].frames.map((f) => [f.dir, f.time]), run.sessions[0].frames.map((f) => [f.dir, f.time]));
+  assert.deepEqual(
+    back.run.sessions[0].frames.map((f) => [f.dir, f.time]),
+    run.sessions[0].frames.map((f) => [f.dir, f.time]),
+  );
   assert.equal(back.run.sessions[0].closeCode, 1000);
 });
 
@@ -124,26 +189,61 @@ test('readHar reads a Chrome-like HAR (numeric connection ids, _webSocketMessage
       creator: { name: 'WebInspector', version: '537.36' },
       pages: [],
       entries: [
-        { startedDateTime: '2025-01-01T00:00:00.000Z', time: 12.5, request: { method: 'GET', url: 'https://example.test/a', httpVersion: 'http/2.0', headers: [{ name: ':method', value: 'GET' }] }, response: { status: 200, statusText: '', httpVersion: 'http/2.0', headers: [], content: { size: 3, mimeType: 'text/plain', text: 'abc' } }, timings: { blocked: 1, dns: -1, connect: -1, ssl: -1, send: 0.1, wait: 10, receive: 1 }, serverIPAddress: '[::1]', connection: '48213' },
+        {
+          startedDateTime: '2025-01-01T00:00:00.000Z',
+          time: 12.5,
+          request: { method: 'GET', url: 'https://example.test/a', httpVersion: 'http/2.0', headers: [{ name: ':method', value: 'GET' }] },
+          response: { status: 200, statusText: '', httpVersion: 'http/2.0', headers: [], content: { size: 3, mimeType: 'text/plain', text: 'abc' } },
+          timings: { blocked: 1, dns: -1, connect: -1, ssl: -1, send: 0.1, wait: 10, receive: 1 },
+          serverIPAddress: '[::1]',
+          connection: '48213',
+        },
         { startedDateTime: '2025-01-01T00:00:00.020Z', time: 3, request: { method: 'GET', url: 'https://example.test/b' }, response: { status: 200 }, timings: {}, connection: '48213' },
-        { startedDateTime: '2025-01-01T00:00:01.000Z', time: 5, request: { method: 'GET', url: 'wss://example.test/ws' }, response: { status: 101 }, _resourceType: 'websocket', connection: '48999', _webSocketMessages: [{ type: 'send', time: 1735689601.5, opcode: 1, data: 'x' }, { type: 'receive', time: 1735689601.6, opcode: 1, data: 'y' }] },
+        {
+          startedDateTime: '2025-01-01T00:00:01.000Z',
+          time: 5,
+          request: { method: 'GET', url: 'wss://example.test/ws' },
+          response: { status: 101 },
+          _resourceType: 'websocket',
+          connection: '48999',
+          _webSocketMessages: [
+            { type: 'send', time: 1735689601.5, opcode: 1, data: 'x' },
+            { type: 'receive', time: 1735689601.6, opcode: 1, data: 'y' },
+          ],
+        },
       ],
     },
   };
   const r = readHar(JSON.stringify(chrome));
-  assert.deepEqual(r.run.exchanges.map((x) => [x.connectionId, x.reused]), [
-    ['c1', false],
-    ['c1', true],
-    ['c2', false],
-  ]);
+  assert.deepEqual(
+    r.run.exchanges.map((x) => [x.connectionId, x.reused]),
+    [
+      ['c1', false],
+      ['c1', true],
+      ['c2', false],
+    ],
+  );
   assert.equal(r.run.connections[0].protocol, 'h2');
   assert.equal(r.run.sessions[0].frames[0].time, 1735689601500);
   assert.equal(r.run.connections[1].protocol, 'websocket');
 
-  const playwright = { log: { version: '1.2', creator: { name: 'Playwright' }, entries: [
-    { startedDateTime: '2025-01-01T00:00:00.000Z', time: 1, request: { method: 'GET', url: 'http://localhost:3000/' }, response: { status: 200 }, serverIPAddress: '127.0.0.1', _serverPort: 3000 },
-    { startedDateTime: '2025-01-01T00:00:00.010Z', time: 1, request: { method: 'GET', url: 'http://localhost:3000/x' }, response: { status: 200 }, serverIPAddress: '127.0.0.1', _serverPort: 3000 },
-  ] } };
+  const playwright = {
+    log: {
+      version: '1.2',
+      creator: { name: 'Playwright' },
+      entries: [
+        { startedDateTime: '2025-01-01T00:00:00.000Z', time: 1, request: { method: 'GET', url: 'http://localhost:3000/' }, response: { status: 200 }, serverIPAddress: '127.0.0.1', _serverPort: 3000 },
+        {
+          startedDateTime: '2025-01-01T00:00:00.010Z',
+          time: 1,
+          request: { method: 'GET', url: 'http://localhost:3000/x' },
+          response: { status: 200 },
+          serverIPAddress: '127.0.0.1',
+          _serverPort: 3000,
+        },
+      ],
+    },
+  };
   const p = readHar(playwright);
   assert.equal(p.groupingExact, false);
   assert.equal(new Set(p.run.exchanges.map((x) => x.connectionId)).size, 1);
@@ -153,14 +253,28 @@ test('readHar reads a Chrome-like HAR (numeric connection ids, _webSocketMessage
 
 test('readHar: garbage is WL_HAR_INVALID or a best-effort run, never a crash', () => {
   for (const bad of ['', 'not json', '{', 'null', '[]', '{"log":{}}', '{"log":{"entries":{}}}']) {
-    assert.throws(() => readHar(bad), (e: unknown) => e instanceof WlError && e.code === 'WL_HAR_INVALID', bad);
+    assert.throws(
+      () => readHar(bad),
+      (e: unknown) => e instanceof WlError && e.code === 'WL_HAR_INVALID',
+      bad,
+    );
   }
-  const weird = readHar({ log: { entries: [null, 1, 'x', { request: 5, response: 'no', timings: null, startedDateTime: 'yesterday', _webSocketMessages: [null, { time: 'x' }] }, { connection: {}, _wirelane: { error: 7, websocket: [] } }] } });
+  const weird = readHar({
+    log: {
+      entries: [
+        null,
+        1,
+        'x',
+        { request: 5, response: 'no', timings: null, startedDateTime: 'yesterday', _webSocketMessages: [null, { time: 'x' }] },
+        { connection: {}, _wirelane: { error: 7, websocket: [] } },
+      ],
+    },
+  });
   assert.equal(weird.run.exchanges.length, 2);
   fc.assert(
     fc.property(fc.jsonValue(), (v) => {
       try {
-        readHar({ log: { entries: [v, { request: v, response: v, timings: v, _wirelane: v, connection: v, _webSocketMessages: v }] , _wirelane: { connections: [v], runs: v } } });
+        readHar({ log: { entries: [v, { request: v, response: v, timings: v, _wirelane: v, connection: v, _webSocketMessages: v }], _wirelane: { connections: [v], runs: v } } });
         readHar(JSON.stringify(v));
       } catch (e) {
         if (!(e instanceof WlError) || e.code !== 'WL_HAR_INVALID') throw e;
@@ -181,10 +295,24 @@ test('HarFileWriter: the file is a valid HAR after each flush and holds every ex
     rec.addConnection({ id: 'c1', origin: 'http://x', protocol: 'http/1.1', localPort: 1234, openedAt: Date.now(), openReason: 'first', closeReason: 'open', requestCount: 0 });
     const t = Date.now();
     for (let i = 0; i < 1000; i++) {
-      const ex = rec.startExchange({ connectionId: 'c1', reused: i > 0, request: { method: 'GET', url: `http://x/${i}?k=${SECRET}`, httpVersion: 'HTTP/1.1', headers: [] }, response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [] }, startedAt: t, timings: NO_TIMINGS });
+      const ex = rec.startExchange({
+        connectionId: 'c1',
+        reused: i > 0,
+        request: { method: 'GET', url: `http://x/${i}?k=${SECRET}`, httpVersion: 'HTTP/1.1', headers: [] },
+        response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [] },
+        startedAt: t,
+        timings: NO_TIMINGS,
+      });
       rec.endExchange(ex);
     }
-    const ws = rec.startExchange({ connectionId: 'c1', reused: false, request: { method: 'GET', url: 'ws://x/', httpVersion: 'HTTP/1.1', headers: [] }, response: { status: 101, statusText: '', httpVersion: 'HTTP/1.1', headers: [] }, startedAt: t, timings: NO_TIMINGS });
+    const ws = rec.startExchange({
+      connectionId: 'c1',
+      reused: false,
+      request: { method: 'GET', url: 'ws://x/', httpVersion: 'HTTP/1.1', headers: [] },
+      response: { status: 101, statusText: '', httpVersion: 'HTTP/1.1', headers: [] },
+      startedAt: t,
+      timings: NO_TIMINGS,
+    });
     const s = rec.startSession({ exchangeIndex: ws.index, url: 'ws://x/', openedAt: t });
     ws.sessionId = s.id;
     rec.endExchange(ws);

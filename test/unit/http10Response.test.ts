@@ -63,14 +63,26 @@ async function threeRequests(path: string): Promise<{ run: Run; server: { ports:
 
 test('HTTP/1.0 without keep-alive: the real version is recorded, the server closes, the next connection opens because of it', async () => {
   const { run, server } = await threeRequests('/close');
-  assert.deepEqual(run.exchanges.map((x) => x.response?.httpVersion), ['HTTP/1.0', 'HTTP/1.0', 'HTTP/1.0']);
+  assert.deepEqual(
+    run.exchanges.map((x) => x.response?.httpVersion),
+    ['HTTP/1.0', 'HTTP/1.0', 'HTTP/1.0'],
+  );
   assert.equal(new Set(server.ports).size, 3, 'the server saw three client ports');
-  assert.deepEqual(run.exchanges.map((x) => run.connections.find((c) => c.id === x.connectionId)?.localPort), server.ports);
-  assert.deepEqual(run.connections.map((c) => c.protocol), ['http/1.0', 'http/1.0', 'http/1.0']);
+  assert.deepEqual(
+    run.exchanges.map((x) => run.connections.find((c) => c.id === x.connectionId)?.localPort),
+    server.ports,
+  );
+  assert.deepEqual(
+    run.connections.map((c) => c.protocol),
+    ['http/1.0', 'http/1.0', 'http/1.0'],
+  );
   // The server's own close, or the end its response announced (undici may tear down first: a race the capture decides).
   for (const c of run.connections) assert.ok(c.closeReason === 'server-closed' || c.closeReason === 'server-connection-close', `${c.id}: ${c.closeReason}`);
   assert.match(run.connections[0].closeDetail ?? '', /non-persistent.*HTTP\/1\.0 without Connection: keep-alive/);
-  assert.deepEqual(run.connections.map((c) => c.openReason), ['first', 'server-closed', 'server-closed']);
+  assert.deepEqual(
+    run.connections.map((c) => c.openReason),
+    ['first', 'server-closed', 'server-closed'],
+  );
   assert.match(run.connections[1].openDetail ?? '', /c1 was non-persistent/);
   const s = summarize(run);
   assert.equal(s.connections, 3);
@@ -80,11 +92,14 @@ test('HTTP/1.0 without keep-alive: the real version is recorded, the server clos
 test('HTTP/1.0 with Connection: keep-alive from the server: the connection is reused', async () => {
   const { run, server } = await threeRequests('/ka');
   assert.equal(new Set(server.ports).size, 1, 'the server saw one client port');
-  assert.deepEqual(run.exchanges.map((x) => [x.response?.httpVersion, x.connectionId, x.reused]), [
-    ['HTTP/1.0', 'c1', false],
-    ['HTTP/1.0', 'c1', true],
-    ['HTTP/1.0', 'c1', true],
-  ]);
+  assert.deepEqual(
+    run.exchanges.map((x) => [x.response?.httpVersion, x.connectionId, x.reused]),
+    [
+      ['HTTP/1.0', 'c1', false],
+      ['HTTP/1.0', 'c1', true],
+      ['HTTP/1.0', 'c1', true],
+    ],
+  );
   assert.equal(run.connections[0].localPort, server.ports[0]);
   assert.equal(summarize(run).handshakesSaved, 2);
 });

@@ -33,7 +33,15 @@ async function recordingServer(): Promise<{ url: string; seen: Seen[]; close(): 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, seen, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 function tempDir(files: Record<string, string>): string {
@@ -55,8 +63,19 @@ test('@import brings named requests and file variables; run #name and run ./file
     assert.deepEqual(r.skipped, []);
     // The progress line counts what `run` lines send: #login, items, and common.http's two.
     assert.equal(planned, 4);
-    assert.deepEqual(srv.seen.map((s) => s.path), ['/login', '/items?t=T-42', '/login', '/health']);
-    assert.deepEqual(r.results.map((x) => [x.name, x.file?.replace(/.*\//, '')]), [['login', 'common.http'], ['items', undefined], ['login', 'common.http'], ['health', 'common.http']]);
+    assert.deepEqual(
+      srv.seen.map((s) => s.path),
+      ['/login', '/items?t=T-42', '/login', '/health'],
+    );
+    assert.deepEqual(
+      r.results.map((x) => [x.name, x.file?.replace(/.*\//, '')]),
+      [
+        ['login', 'common.http'],
+        ['items', undefined],
+        ['login', 'common.http'],
+        ['health', 'common.http'],
+      ],
+    );
     // The imported requests rode the same keep-alive connection as the file's own.
     assert.equal(new Set(srv.seen.map((s) => s.port)).size, 1);
     assert.equal(r.failed, false);
@@ -75,14 +94,29 @@ test('run cycles, unknown run targets and missing imports are coded, and the res
   });
   try {
     const a = await runFile({ file: join(dir, 'a.http'), mode: 'keep-alive', recorder: new RunRecorder({ mode: 'keep-alive' }) });
-    assert.deepEqual(srv.seen.map((s) => s.path), ['/b', '/a']);
-    assert.deepEqual(a.skipped.map((s) => s.error.code), ['WL_RUN_CYCLE']);
+    assert.deepEqual(
+      srv.seen.map((s) => s.path),
+      ['/b', '/a'],
+    );
+    assert.deepEqual(
+      a.skipped.map((s) => s.error.code),
+      ['WL_RUN_CYCLE'],
+    );
     assert.match(a.skipped[0].error.message, /a\.http is already running \(.*a\.http → .*b\.http → .*a\.http\)/);
     assert.equal(a.skipped[0].file?.replace(/.*\//, ''), 'b.http');
 
     const c = await runFile({ file: join(dir, 'c.http'), mode: 'keep-alive', recorder: new RunRecorder({ mode: 'keep-alive' }) });
-    assert.deepEqual(c.skipped.map((s) => [s.error.code, s.error.source?.line]), [['WL_IMPORT_NOT_FOUND', 1], ['WL_RUN_UNKNOWN', 4]]);
-    assert.deepEqual(srv.seen.map((s) => s.path), ['/b', '/a', '/c']);
+    assert.deepEqual(
+      c.skipped.map((s) => [s.error.code, s.error.source?.line]),
+      [
+        ['WL_IMPORT_NOT_FOUND', 1],
+        ['WL_RUN_UNKNOWN', 4],
+      ],
+    );
+    assert.deepEqual(
+      srv.seen.map((s) => s.path),
+      ['/b', '/a', '/c'],
+    );
 
     // The editor and `check` see the same problems, on the lines that hold them.
     const read = (p: string): string | undefined => {
@@ -93,11 +127,20 @@ test('run cycles, unknown run targets and missing imports are coded, and the res
       }
     };
     const diags = importDiagnostics(join(dir, 'c.http'), parseHttpFile(read(join(dir, 'c.http'))!), { readFile: read, parse: parseHttpFile }).diagnostics;
-    assert.deepEqual(diags.map((d) => [d.code, d.severity, d.range.start.line, d.range.start.character]), [['WL_IMPORT_NOT_FOUND', 'error', 0, 10], ['WL_RUN_UNKNOWN', 'error', 3, 4]]);
+    assert.deepEqual(
+      diags.map((d) => [d.code, d.severity, d.range.start.line, d.range.start.character]),
+      [
+        ['WL_IMPORT_NOT_FOUND', 'error', 0, 10],
+        ['WL_RUN_UNKNOWN', 'error', 3, 4],
+      ],
+    );
     writeFileSync(join(dir, 'x.http'), '# @import ./y.http\nGET http://127.0.0.1/x\n');
     writeFileSync(join(dir, 'y.http'), '# @import ./x.http\nGET http://127.0.0.1/y\n');
     const cyc = importDiagnostics(join(dir, 'x.http'), parseHttpFile(read(join(dir, 'x.http'))!), { readFile: read, parse: parseHttpFile }).diagnostics;
-    assert.deepEqual(cyc.map((d) => [d.code, d.severity]), [['WL_IMPORT_CYCLE', 'warning']]);
+    assert.deepEqual(
+      cyc.map((d) => [d.code, d.severity]),
+      [['WL_IMPORT_CYCLE', 'warning']],
+    );
   } finally {
     await srv.close();
     rmSync(dir, { recursive: true, force: true });
@@ -134,8 +177,15 @@ test('@prompt and {{$input}} are asked through the injected prompt once each; a 
       },
     });
     assert.deepEqual(r.skipped, []);
-    assert.deepEqual(asked, [['username', 'Your login name', false], ['password', undefined, true], ['otp', undefined, true]]);
-    assert.deepEqual(srv.seen.map((s) => s.body), ['{"user": "ada", "password": "s3cret-pw"}', 'otp=123456']);
+    assert.deepEqual(asked, [
+      ['username', 'Your login name', false],
+      ['password', undefined, true],
+      ['otp', undefined, true],
+    ]);
+    assert.deepEqual(
+      srv.seen.map((s) => s.body),
+      ['{"user": "ada", "password": "s3cret-pw"}', 'otp=123456'],
+    );
     // The recording never holds what was typed for a secret.
     const har = JSON.stringify(toHar(r.run, { secrets: r.secrets }));
     assert.ok(r.secrets.includes('s3cret-pw'));
@@ -159,7 +209,10 @@ test('CLI: --var answers prompts; without a terminal a prompt is a coded error n
     assert.equal(srv.seen.length, 0);
     const given = await cli(['run', join(dir, 'p.http'), '--var', 'username=bob', '--var', 'password=pw', '--var', 'otp=999']);
     assert.equal(given.code, 0, given.out + given.err);
-    assert.deepEqual(srv.seen.map((s) => s.body), ['{"user": "bob", "password": "pw"}', 'otp=999']);
+    assert.deepEqual(
+      srv.seen.map((s) => s.body),
+      ['{"user": "bob", "password": "pw"}', 'otp=999'],
+    );
   } finally {
     await srv.close();
     rmSync(dir, { recursive: true, force: true });

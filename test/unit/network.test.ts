@@ -222,8 +222,14 @@ test('presets and flags: --network slow-4g, overrides, RTT/DOWN/UP, bad values a
   assert.deepEqual(resolveNetwork({ rtt: '40' }), { rttMs: 40, downKbps: 0, upKbps: 0 });
   assert.equal(resolveNetwork({ network: 'off' }), undefined);
   assert.equal(resolveNetwork({}), undefined);
-  assert.throws(() => resolveNetwork({ network: 'warp-speed' }), (e: { code?: string }) => e.code === 'WL_USAGE');
-  assert.throws(() => resolveNetwork({ rtt: '-5' }), (e: { code?: string }) => e.code === 'WL_USAGE');
+  assert.throws(
+    () => resolveNetwork({ network: 'warp-speed' }),
+    (e: { code?: string }) => e.code === 'WL_USAGE',
+  );
+  assert.throws(
+    () => resolveNetwork({ rtt: '-5' }),
+    (e: { code?: string }) => e.code === 'WL_USAGE',
+  );
   assert.match(describeNetwork({ rttMs: 150, downKbps: 1638.4, upKbps: 750, preset: 'slow-4g' }), /^simulated network: Slow 4G — RTT 150 ms, down 1\.6 Mbit\/s, up 750 kbit\/s$/);
 });
 
@@ -306,7 +312,13 @@ test('CLI: run --rtt says the timings are simulated and records them; compare --
     assert.equal(c.code, 0, c.err);
     const out = JSON.parse(c.out) as { network: unknown; modes: Array<{ mode: string; model: { modelMs: number; ratio: number; formula: string } }> };
     assert.deepEqual(out.network, { rttMs: 20, downKbps: 0, upKbps: 0 });
-    assert.deepEqual(out.modes.map((m) => [m.mode, m.model.modelMs]), [['close', 80], ['keep-alive', 60]]);
+    assert.deepEqual(
+      out.modes.map((m) => [m.mode, m.model.modelMs]),
+      [
+        ['close', 80],
+        ['keep-alive', 60],
+      ],
+    );
     for (const m of out.modes) assert.ok(m.model.ratio >= 0.95, `${m.mode}: measured/model ${m.model.ratio}`);
     const bad = await cli(['run', file, '--network', 'warp']);
     assert.equal(bad.code, 2);

@@ -10,28 +10,73 @@ import { rangesOf } from './astRanges';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'http');
 const fixtures = [
-  ...readdirSync(FIXTURES).filter((f) => f.endsWith('.http')).map((f) => join(FIXTURES, f)),
+  ...readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.http'))
+    .map((f) => join(FIXTURES, f)),
   ...readdirSync(join(FIXTURES, 'broken')).map((f) => join(FIXTURES, 'broken', f)),
 ].map((p) => readFileSync(p, 'utf8'));
 
 // Pieces that sit on the edges of the grammar.
 const TOKENS = [
-  '###', '### t', '#', '# @name x', '// @timeout 5', '@a = {{b}}', '@', 'GET', 'GET http://h/{{x}}', 'POST /p', 'ws://h', 'WEBSOCKET {{u}}',
-  'HTTP/1.1 200 OK', 'H: v', 'X Y: z', ':', '{{', '}}', '{{$timestamp]}}', '{{%q}}', '{%', '%}', '> {%', '< {%', '< ./f', '<@ ./f', '<>',
-  '<> ./r', '??', '?? status == 200', '===', '=== wait-for-server', '/*', '*/', '<!--', '-->', '#if X', 'import ./a.http', 'run #x',
-  '?a=1', '&b=2', '', ' ', '\t', '\uFEFF', 'é', '한', '🚀', '\u0000', '\uD800', 'HTTP/3', '{"a": 1}',
+  '###',
+  '### t',
+  '#',
+  '# @name x',
+  '// @timeout 5',
+  '@a = {{b}}',
+  '@',
+  'GET',
+  'GET http://h/{{x}}',
+  'POST /p',
+  'ws://h',
+  'WEBSOCKET {{u}}',
+  'HTTP/1.1 200 OK',
+  'H: v',
+  'X Y: z',
+  ':',
+  '{{',
+  '}}',
+  '{{$timestamp]}}',
+  '{{%q}}',
+  '{%',
+  '%}',
+  '> {%',
+  '< {%',
+  '< ./f',
+  '<@ ./f',
+  '<>',
+  '<> ./r',
+  '??',
+  '?? status == 200',
+  '===',
+  '=== wait-for-server',
+  '/*',
+  '*/',
+  '<!--',
+  '-->',
+  '#if X',
+  'import ./a.http',
+  'run #x',
+  '?a=1',
+  '&b=2',
+  '',
+  ' ',
+  '\t',
+  '\uFEFF',
+  'é',
+  '한',
+  '🚀',
+  '\u0000',
+  '\uD800',
+  'HTTP/3',
+  '{"a": 1}',
 ];
 const BREAKS = ['\n', '\r\n', '\r', ' ', ''];
 
-const soup = fc
-  .array(fc.tuple(fc.constantFrom(...TOKENS), fc.constantFrom(...BREAKS)), { maxLength: 40 })
-  .map((xs) => xs.map(([t, b]) => t + b).join(''));
+const soup = fc.array(fc.tuple(fc.constantFrom(...TOKENS), fc.constantFrom(...BREAKS)), { maxLength: 40 }).map((xs) => xs.map(([t, b]) => t + b).join(''));
 
 const mutated = fc
-  .tuple(
-    fc.constantFrom(...fixtures),
-    fc.array(fc.tuple(fc.nat(), fc.nat({ max: 20 }), fc.oneof(fc.constantFrom(...TOKENS, ...BREAKS), fc.string({ maxLength: 5 }))), { minLength: 1, maxLength: 6 }),
-  )
+  .tuple(fc.constantFrom(...fixtures), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 20 }), fc.oneof(fc.constantFrom(...TOKENS, ...BREAKS), fc.string({ maxLength: 5 }))), { minLength: 1, maxLength: 6 }))
   .map(([text, edits]) => applyEdits(text, edits));
 
 function applyEdits(text: string, edits: Array<[number, number, string]>): string {
@@ -42,7 +87,6 @@ function applyEdits(text: string, edits: Array<[number, number, string]>): strin
   }
   return t;
 }
-
 
 function before(a: { line: number; character: number }, b: { line: number; character: number }): boolean {
   return a.line < b.line || (a.line === b.line && a.character <= b.character);

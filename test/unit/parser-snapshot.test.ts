@@ -29,15 +29,68 @@ function plain(x: unknown): unknown {
 
 // Pieces on the edges of the grammar (as in parser-fuzz.test.ts).
 const TOKENS = [
-  '###', '### t', '#', '# @name x', '// @timeout 5', '@a = {{b}}', '@', 'GET', 'GET http://h/{{x}}', 'POST /p', 'ws://h', 'WEBSOCKET {{u}}',
-  'HTTP/1.1 200 OK', 'H: v', 'X Y: z', ':', '{{', '}}', '{{$timestamp]}}', '{{%q}}', '{%', '%}', '> {%', '< {%', '< ./f', '<@ ./f', '<>',
-  '<> ./r', '??', '?? status == 200', '===', '=== wait-for-server', '/*', '*/', '<!--', '-->', '#if X', 'import ./a.http', 'run #x',
-  '?a=1', '&b=2', '', ' ', '\t', '\uFEFF', 'é', '한', '🚀', 'HTTP/3', '{"a": 1}', '{{ x.response.body.$.id }}', '{{a b}}',
+  '###',
+  '### t',
+  '#',
+  '# @name x',
+  '// @timeout 5',
+  '@a = {{b}}',
+  '@',
+  'GET',
+  'GET http://h/{{x}}',
+  'POST /p',
+  'ws://h',
+  'WEBSOCKET {{u}}',
+  'HTTP/1.1 200 OK',
+  'H: v',
+  'X Y: z',
+  ':',
+  '{{',
+  '}}',
+  '{{$timestamp]}}',
+  '{{%q}}',
+  '{%',
+  '%}',
+  '> {%',
+  '< {%',
+  '< ./f',
+  '<@ ./f',
+  '<>',
+  '<> ./r',
+  '??',
+  '?? status == 200',
+  '===',
+  '=== wait-for-server',
+  '/*',
+  '*/',
+  '<!--',
+  '-->',
+  '#if X',
+  'import ./a.http',
+  'run #x',
+  '?a=1',
+  '&b=2',
+  '',
+  ' ',
+  '\t',
+  '\uFEFF',
+  'é',
+  '한',
+  '🚀',
+  'HTTP/3',
+  '{"a": 1}',
+  '{{ x.response.body.$.id }}',
+  '{{a b}}',
   // Blanks that some scans skip and others don't.
-  '\u00a0###', '\u3000### x', '\u000b###', '\u00a0GET http://h/', '\u2028', '{{\u00a0% y }}', 'get /x HTTP/1.1 ',
+  '\u00a0###',
+  '\u3000### x',
+  '\u000b###',
+  '\u00a0GET http://h/',
+  '\u2028',
+  '{{\u00a0% y }}',
+  'get /x HTTP/1.1 ',
 ];
 const BREAKS = ['\n', '\r\n', '\r', ' ', ''];
-
 
 /** The texts of the snapshot; only used when writing it (the snapshot keeps the texts). */
 function cases(): Array<Omit<Case, 'ast'>> {
@@ -48,12 +101,14 @@ function cases(): Array<Omit<Case, 'ast'>> {
     let t = seed;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) % n);
+    return ((t ^ (t >>> 14)) >>> 0) % n;
   };
   const out: Array<Omit<Case, 'ast'>> = [];
   const files = [
     ...readdirSync(FIXTURES).filter((f) => f.endsWith('.http')),
-    ...readdirSync(join(FIXTURES, 'broken')).filter((f) => f.endsWith('.http')).map((f) => `broken/${f}`),
+    ...readdirSync(join(FIXTURES, 'broken'))
+      .filter((f) => f.endsWith('.http'))
+      .map((f) => `broken/${f}`),
   ].sort();
   for (const f of files) {
     const text = readFileSync(join(FIXTURES, f), 'utf8');

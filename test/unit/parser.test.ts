@@ -40,7 +40,10 @@ test('fixtures written for REST Client, httpYac, JetBrains, CRLF, BOM and the wi
   for (const name of files) {
     const f = parseHttpFile(readFileSync(join(FIXTURES, name), 'utf8'));
     assert.deepEqual(errors(f), [], name);
-    assert.ok(f.regions.some((g) => g.request), `${name} has requests`);
+    assert.ok(
+      f.regions.some((g) => g.request),
+      `${name} has requests`,
+    );
   }
 });
 
@@ -78,7 +81,14 @@ test('comments and directives: # and //, @key value and @key = value', () => {
   const f = parseHttpFile(DIRECTIVES_TEXT);
   const g = f.regions[0];
   assert.equal(g.name, 'login');
-  assert.deepEqual(g.directives.map((d) => [d.name, d.value]), [['name', 'login'], ['timeout', '5000'], ['no-redirect', '']]);
+  assert.deepEqual(
+    g.directives.map((d) => [d.name, d.value]),
+    [
+      ['name', 'login'],
+      ['timeout', '5000'],
+      ['no-redirect', ''],
+    ],
+  );
   assert.equal(at(DIRECTIVES_TEXT, g.directives[0].nameRange), 'name');
   assert.equal(at(DIRECTIVES_TEXT, g.directives[0].valueRange!), 'login');
   assert.equal(at(DIRECTIVES_TEXT, g.nameRange!), 'login');
@@ -86,24 +96,58 @@ test('comments and directives: # and //, @key value and @key = value', () => {
 
 test('directives table: every directive is kept; bad values warn; unknown ones are info', () => {
   const text = [
-    '# @name n1', '# @no-redirect', '# @no-cookie-jar', '# @timeout 5000', '# @connection new', '# @insecure', '# @note', '# @keep-open',
-    'GET http://a/', '###', '# @connection close', 'GET http://b/', '###', '# @connection reuse', '# @timeout soon', '# @connection sometimes', '# @frobnicate', 'GET http://c/',
+    '# @name n1',
+    '# @no-redirect',
+    '# @no-cookie-jar',
+    '# @timeout 5000',
+    '# @connection new',
+    '# @insecure',
+    '# @note',
+    '# @keep-open',
+    'GET http://a/',
+    '###',
+    '# @connection close',
+    'GET http://b/',
+    '###',
+    '# @connection reuse',
+    '# @timeout soon',
+    '# @connection sometimes',
+    '# @frobnicate',
+    'GET http://c/',
   ].join('\n');
   const f = parseHttpFile(text);
-  assert.deepEqual(f.regions[0].directives.map((d) => d.name), ['name', 'no-redirect', 'no-cookie-jar', 'timeout', 'connection', 'insecure', 'note', 'keep-open']);
+  assert.deepEqual(
+    f.regions[0].directives.map((d) => d.name),
+    ['name', 'no-redirect', 'no-cookie-jar', 'timeout', 'connection', 'insecure', 'note', 'keep-open'],
+  );
   assert.equal(f.regions[1].directives[0].value, 'close');
   assert.equal(f.regions[2].directives[0].value, 'reuse');
   const warnings = f.diagnostics.filter((d) => d.code === 'WL_PARSE_DIRECTIVE');
-  assert.deepEqual(warnings.map((d) => [d.severity, d.range.start.line]), [['warning', 14], ['warning', 15], ['info', 16]]);
+  assert.deepEqual(
+    warnings.map((d) => [d.severity, d.range.start.line]),
+    [
+      ['warning', 14],
+      ['warning', 15],
+      ['info', 16],
+    ],
+  );
   assert.deepEqual(errors(f), []);
 });
 
 test('file variables: @name = value, later wins, references, dots and dashes, empty values', () => {
   const text = '@host = localhost:8080\n@url = {{host}}/api\n@Catalog.API_HostAddress = http://x\n@webdav-door=http://d\n@KEY=\n@host = 127.0.0.1\nGET http://{{host}}/\n';
   const f = parseHttpFile(text);
-  assert.deepEqual(f.variables.map((v) => [v.name, v.value.text]), [
-    ['host', 'localhost:8080'], ['url', '{{host}}/api'], ['Catalog.API_HostAddress', 'http://x'], ['webdav-door', 'http://d'], ['KEY', ''], ['host', '127.0.0.1'],
-  ]);
+  assert.deepEqual(
+    f.variables.map((v) => [v.name, v.value.text]),
+    [
+      ['host', 'localhost:8080'],
+      ['url', '{{host}}/api'],
+      ['Catalog.API_HostAddress', 'http://x'],
+      ['webdav-door', 'http://d'],
+      ['KEY', ''],
+      ['host', '127.0.0.1'],
+    ],
+  );
   assert.equal(f.variables[1].value.variables[0].name, 'host');
   assert.equal(at(text, f.variables[1].value.variables[0].range), '{{host}}');
   assert.equal(at(text, f.variables[0].nameRange), 'host');
@@ -113,7 +157,13 @@ test('file variables: @name = value, later wins, references, dots and dashes, em
 test('{{name}} in URL, headers, body and file paths, with exact ranges; spaces inside braces', () => {
   const text = 'POST http://{{host}}/x?id={{ id }}\nX-A: a {{token}} b\n\n{"u": "{{user}}"}\n< ./{{dir}}/f.json\n';
   const r = req(parseHttpFile(text));
-  assert.deepEqual(r.url.variables.map((v) => [v.name, v.raw]), [['host', '{{host}}'], ['id', '{{ id }}']]);
+  assert.deepEqual(
+    r.url.variables.map((v) => [v.name, v.raw]),
+    [
+      ['host', '{{host}}'],
+      ['id', '{{ id }}'],
+    ],
+  );
   assert.equal(at(text, r.url.variables[1].range), '{{ id }}');
   assert.equal(at(text, r.headers[0].value.variables[0].range), '{{token}}');
   const parts = r.body!.parts;
@@ -125,17 +175,43 @@ test('{{name}} in URL, headers, body and file paths, with exact ranges; spaces i
 
 test('built-in, request and encoded references get their kind', () => {
   const refs = [
-    '{{$uuid}}', '{{$guid}}', '{{$timestamp}}', '{{$timestamp -1 d}}', '{{$isoTimestamp}}', '{{$datetime iso8601}}', '{{$datetime "DD-MM-YYYY" 1 d}}',
-    '{{$localDatetime rfc1123 2 h}}', '{{$randomInt}}', '{{$randomInt 1 10}}', '{{$random.integer(1, 5)}}', '{{$random.alphanumeric(10)}}',
-    '{{$processEnv HOME}}', '{{$processEnv %NAME}}', '{{$dotenv KEY}}',
+    '{{$uuid}}',
+    '{{$guid}}',
+    '{{$timestamp}}',
+    '{{$timestamp -1 d}}',
+    '{{$isoTimestamp}}',
+    '{{$datetime iso8601}}',
+    '{{$datetime "DD-MM-YYYY" 1 d}}',
+    '{{$localDatetime rfc1123 2 h}}',
+    '{{$randomInt}}',
+    '{{$randomInt 1 10}}',
+    '{{$random.integer(1, 5)}}',
+    '{{$random.alphanumeric(10)}}',
+    '{{$processEnv HOME}}',
+    '{{$processEnv %NAME}}',
+    '{{$dotenv KEY}}',
   ];
-  const f = parseHttpFile(`GET http://a/\nX: ${refs.join(' ')}\nY: {{login.response.body.$.token}} {{r.response.headers['Content-Type']}} {{register.response.body.data.id}} {{name.response.body.$}}\nZ: {{%q}} {{% q2 }}\n`);
+  const f = parseHttpFile(
+    `GET http://a/\nX: ${refs.join(' ')}\nY: {{login.response.body.$.token}} {{r.response.headers['Content-Type']}} {{register.response.body.data.id}} {{name.response.body.$}}\nZ: {{%q}} {{% q2 }}\n`,
+  );
   assert.deepEqual(errors(f), []);
   const h = req(f).headers;
-  assert.deepEqual(h[0].value.variables.map((v) => v.kind), refs.map(() => 'builtin'));
+  assert.deepEqual(
+    h[0].value.variables.map((v) => v.kind),
+    refs.map(() => 'builtin'),
+  );
   assert.equal(h[0].value.variables[3].name, '$timestamp -1 d');
-  assert.deepEqual(h[1].value.variables.map((v) => v.kind), ['request', 'request', 'request', 'request']);
-  assert.deepEqual(h[2].value.variables.map((v) => [v.name, v.encode, v.kind]), [['q', true, 'plain'], ['q2', true, 'plain']]);
+  assert.deepEqual(
+    h[1].value.variables.map((v) => v.kind),
+    ['request', 'request', 'request', 'request'],
+  );
+  assert.deepEqual(
+    h[2].value.variables.map((v) => [v.name, v.encode, v.kind]),
+    [
+      ['q', true, 'plain'],
+      ['q2', true, 'plain'],
+    ],
+  );
 });
 
 test('an unclosed {{ says }} is missing; {{$timestamp]}} points at the ]', () => {
@@ -152,11 +228,21 @@ test('an unclosed {{ says }} is missing; {{$timestamp]}} points at the ]', () =>
 });
 
 test('request line: any method token, URL-only means GET, HTTP versions', () => {
-  const text = ['GET http://a/1', '###', 'post http://a/2', '###', 'PROPFIND http://a/3 HTTP/1.0', '###', 'http://a/4 HTTP/1.1', '###', 'PURGE http://a/5 HTTP/2', '###', 'CUSTOMVERB http://a/6'].join('\n');
+  const text = ['GET http://a/1', '###', 'post http://a/2', '###', 'PROPFIND http://a/3 HTTP/1.0', '###', 'http://a/4 HTTP/1.1', '###', 'PURGE http://a/5 HTTP/2', '###', 'CUSTOMVERB http://a/6'].join(
+    '\n',
+  );
   const f = parseHttpFile(text);
-  assert.deepEqual(f.regions.map((g) => [g.request?.method, g.request?.url.text, g.request?.httpVersion]), [
-    ['GET', 'http://a/1', undefined], ['POST', 'http://a/2', undefined], ['PROPFIND', 'http://a/3', 'HTTP/1.0'], ['GET', 'http://a/4', 'HTTP/1.1'], ['PURGE', 'http://a/5', 'HTTP/2'], ['CUSTOMVERB', 'http://a/6', undefined],
-  ]);
+  assert.deepEqual(
+    f.regions.map((g) => [g.request?.method, g.request?.url.text, g.request?.httpVersion]),
+    [
+      ['GET', 'http://a/1', undefined],
+      ['POST', 'http://a/2', undefined],
+      ['PROPFIND', 'http://a/3', 'HTTP/1.0'],
+      ['GET', 'http://a/4', 'HTTP/1.1'],
+      ['PURGE', 'http://a/5', 'HTTP/2'],
+      ['CUSTOMVERB', 'http://a/6', undefined],
+    ],
+  );
   assert.equal(at(text, f.regions[2].request!.versionRange!), 'HTTP/1.0');
   assert.equal(at(text, f.regions[2].request!.methodRange), 'PROPFIND');
   assert.deepEqual(errors(f), []);
@@ -174,7 +260,13 @@ test('URL continues on lines starting with ? or &, joined without whitespace', (
 test('headers until the first blank line; an invalid name is reported with the name', () => {
   const text = 'GET http://a/\nAccept: text/plain\nX Bad: 1\nUser-Agent: wl\n';
   const f = parseHttpFile(text);
-  assert.deepEqual(req(f).headers.map((h) => [h.name, h.value.text]), [['Accept', 'text/plain'], ['User-Agent', 'wl']]);
+  assert.deepEqual(
+    req(f).headers.map((h) => [h.name, h.value.text]),
+    [
+      ['Accept', 'text/plain'],
+      ['User-Agent', 'wl'],
+    ],
+  );
   assert.deepEqual(codes(f, 'error'), ['WL_PARSE_HEADER_NAME']);
   assert.match(f.diagnostics[0].message, /"X Bad"/);
   assert.equal(f.diagnostics[0].range.start.line, 2);
@@ -206,7 +298,10 @@ test('multipart: text parts and < file inside parts, in order, with their lines'
   const text = 'POST http://a/upload\nContent-Type: multipart/form-data; boundary=B\n\n--B\nContent-Disposition: form-data; name="f"; filename="a.txt"\n\n< ./a.txt\n--B--\n';
   const r = req(parseHttpFile(text));
   const parts = r.body!.parts;
-  assert.deepEqual(parts.map((p) => p.kind), ['text', 'file', 'text']);
+  assert.deepEqual(
+    parts.map((p) => p.kind),
+    ['text', 'file', 'text'],
+  );
   assert.ok(parts[0].kind === 'text' && parts[0].text.text === '--B\nContent-Disposition: form-data; name="f"; filename="a.txt"');
   // The blank line between the part headers and the file is recoverable from the ranges.
   assert.ok(parts[0].kind === 'text' && parts[1].kind === 'file' && parts[1].range.start.line - parts[0].text.range.end.line === 2);
@@ -223,12 +318,23 @@ test('response handlers, pre-request scripts, assertions and response refs are k
   const text = '< {%\n  request.variables.set("a", 1);\n%}\nGET http://a/\n\n> {%\n  client.global.set("t", 1);\n%}\n> ./check.js\n<> ./prev.json\n?? status == 200\n';
   const f = parseHttpFile(text);
   const r = req(f);
-  assert.deepEqual(r.scripts.map((s) => [s.kind, s.code?.trim(), s.file]), [
-    ['pre-request', 'request.variables.set("a", 1);', undefined], ['response-handler', 'client.global.set("t", 1);', undefined], ['response-handler', undefined, './check.js'],
-  ]);
+  assert.deepEqual(
+    r.scripts.map((s) => [s.kind, s.code?.trim(), s.file]),
+    [
+      ['pre-request', 'request.variables.set("a", 1);', undefined],
+      ['response-handler', 'client.global.set("t", 1);', undefined],
+      ['response-handler', undefined, './check.js'],
+    ],
+  );
   assert.deepEqual(r.scripts[1].range, { start: { line: 5, character: 0 }, end: { line: 7, character: 2 } });
-  assert.deepEqual(r.responseRefs.map((x) => x.path), ['./prev.json']);
-  assert.deepEqual(r.assertions.map((a) => a.text), ['status == 200']);
+  assert.deepEqual(
+    r.responseRefs.map((x) => x.path),
+    ['./prev.json'],
+  );
+  assert.deepEqual(
+    r.assertions.map((a) => a.text),
+    ['status == 200'],
+  );
   assert.equal(r.body, undefined);
   // All of these run now: no "not supported" diagnostic.
   assert.deepEqual(codes(f), []);
@@ -242,28 +348,68 @@ test('WebSocket: WEBSOCKET, WS, WSS and bare ws:// URLs; === and === wait-for-se
   const r = req(parseHttpFile(text));
   assert.equal(r.kind, 'websocket');
   assert.equal(r.headers[0].name, 'Sec-WebSocket-Protocol');
-  assert.deepEqual(r.wsSteps.map((s) => (s.kind === 'send' ? s.text.text : 'wait')), ['{"hello": 1}', '{"second": 2}', 'wait', 'wait', '{"after": "two"}']);
-  assert.deepEqual(r.wsSteps.map((s) => s.range.start.line), [3, 5, 6, 7, 8]);
+  assert.deepEqual(
+    r.wsSteps.map((s) => (s.kind === 'send' ? s.text.text : 'wait')),
+    ['{"hello": 1}', '{"second": 2}', 'wait', 'wait', '{"after": "two"}'],
+  );
+  assert.deepEqual(
+    r.wsSteps.map((s) => s.range.start.line),
+    [3, 5, 6, 7, 8],
+  );
   assert.equal(r.body, undefined);
   for (const line of ['WS ws://a/', 'WSS wss://a/', 'ws://a/x', 'wss://a/x']) assert.equal(req(parseHttpFile(line)).kind, 'websocket', line);
   assert.equal(req(parseHttpFile('GET http://a/')).kind, 'http');
 });
 
 test('wild separators: no blank line before, ###title, banners, closing hashes, rules, empty regions, ## comment', () => {
-  const text = ['GET http://a/1', '###title', 'GET http://a/2', '### ==== Banner ====', 'GET http://a/3', '### ── Section ──', '## comment', 'GET http://a/4', '### Closing ###', 'GET http://a/5', '##########', '###', 'GET http://a/6'].join('\n');
+  const text = [
+    'GET http://a/1',
+    '###title',
+    'GET http://a/2',
+    '### ==== Banner ====',
+    'GET http://a/3',
+    '### ── Section ──',
+    '## comment',
+    'GET http://a/4',
+    '### Closing ###',
+    'GET http://a/5',
+    '##########',
+    '###',
+    'GET http://a/6',
+  ].join('\n');
   const f = parseHttpFile(text);
-  assert.deepEqual(f.regions.map((g) => [g.title, g.request?.url.text]), [
-    [undefined, 'http://a/1'], ['title', 'http://a/2'], ['Banner', 'http://a/3'], ['Section', 'http://a/4'], ['Closing', 'http://a/5'], [undefined, undefined], [undefined, 'http://a/6'],
-  ]);
+  assert.deepEqual(
+    f.regions.map((g) => [g.title, g.request?.url.text]),
+    [
+      [undefined, 'http://a/1'],
+      ['title', 'http://a/2'],
+      ['Banner', 'http://a/3'],
+      ['Section', 'http://a/4'],
+      ['Closing', 'http://a/5'],
+      [undefined, undefined],
+      [undefined, 'http://a/6'],
+    ],
+  );
   assert.equal(f.regions[0].request!.headers.length, 0);
   assert.deepEqual(f.diagnostics, []);
 });
 
 test('wild request lines: QUERY/GRAPHQL/GRPC, path with Host or host variable, no scheme, #fragment, quotes, prose', () => {
-  const f = parseHttpFile('QUERY http://a/q\n###\nGRAPHQL http://a/g\n###\nGRPC localhost:50051/svc/M\n###\nGET /api/x\nHost: 127.0.0.1\n###\nGET localhost:8080/x\n###\nGET http://a/p#frag HTTP/1.1\n###\nGET http://a/?q="a b" HTTP/1.1\n');
-  assert.deepEqual(f.regions.map((g) => [g.request?.method, g.request?.url.text, g.request?.target]), [
-    ['QUERY', 'http://a/q', 'absolute'], ['GRAPHQL', 'http://a/g', 'absolute'], ['GRPC', 'localhost:50051/svc/M', 'no-scheme'], ['GET', '/api/x', 'path'], ['GET', 'localhost:8080/x', 'no-scheme'], ['GET', 'http://a/p#frag', 'absolute'], ['GET', 'http://a/?q="a b"', 'absolute'],
-  ]);
+  const f = parseHttpFile(
+    'QUERY http://a/q\n###\nGRAPHQL http://a/g\n###\nGRPC localhost:50051/svc/M\n###\nGET /api/x\nHost: 127.0.0.1\n###\nGET localhost:8080/x\n###\nGET http://a/p#frag HTTP/1.1\n###\nGET http://a/?q="a b" HTTP/1.1\n',
+  );
+  assert.deepEqual(
+    f.regions.map((g) => [g.request?.method, g.request?.url.text, g.request?.target]),
+    [
+      ['QUERY', 'http://a/q', 'absolute'],
+      ['GRAPHQL', 'http://a/g', 'absolute'],
+      ['GRPC', 'localhost:50051/svc/M', 'no-scheme'],
+      ['GET', '/api/x', 'path'],
+      ['GET', 'localhost:8080/x', 'no-scheme'],
+      ['GET', 'http://a/p#frag', 'absolute'],
+      ['GET', 'http://a/?q="a b"', 'absolute'],
+    ],
+  );
   assert.deepEqual(errors(f), []);
   assert.deepEqual(codes(f), ['WL_PARSE_NOT_SUPPORTED']);
   assert.deepEqual(errors(parseHttpFile('@host = http://a\n###\nGET /api/x\n')), []);
@@ -279,17 +425,60 @@ test('wild request lines: QUERY/GRAPHQL/GRPC, path with Host or host variable, n
 
 test('wild metadata: @name above its own ###, @ref/@import/@loop/@prompt, {{ }} blocks, ??, kulala, /* */, <!-- -->, #if', () => {
   const text = [
-    '# @name first', '###', 'GET http://a/1', '', '# @name second', '###', 'GET http://a/2',
-    '###', '# @ref first', '# @import ./other.http', '# @title T', '# @loop for 3', '# @prompt otp', 'GET http://a/3',
-    '###', '{{', '  exports.a = 1;', '}}', 'GET http://a/4', '', '?? status == 200', '{{@response', '  console.log(1)', '}}',
-    '###', 'import ./other.http', 'run #first', '/* block', 'GET http://not/a/request', '*/', '<!-- html', 'comment -->', '#if DEBUG', 'GET http://a/5', '#endif',
+    '# @name first',
+    '###',
+    'GET http://a/1',
+    '',
+    '# @name second',
+    '###',
+    'GET http://a/2',
+    '###',
+    '# @ref first',
+    '# @import ./other.http',
+    '# @title T',
+    '# @loop for 3',
+    '# @prompt otp',
+    'GET http://a/3',
+    '###',
+    '{{',
+    '  exports.a = 1;',
+    '}}',
+    'GET http://a/4',
+    '',
+    '?? status == 200',
+    '{{@response',
+    '  console.log(1)',
+    '}}',
+    '###',
+    'import ./other.http',
+    'run #first',
+    '/* block',
+    'GET http://not/a/request',
+    '*/',
+    '<!-- html',
+    'comment -->',
+    '#if DEBUG',
+    'GET http://a/5',
+    '#endif',
   ].join('\n');
   const f = parseHttpFile(text);
   const named = f.regions.filter((g) => g.request).map((g) => [g.name, g.request!.url.text]);
-  assert.deepEqual(named, [['first', 'http://a/1'], ['second', 'http://a/2'], [undefined, 'http://a/3'], [undefined, 'http://a/4'], [undefined, 'http://a/5']]);
+  assert.deepEqual(named, [
+    ['first', 'http://a/1'],
+    ['second', 'http://a/2'],
+    [undefined, 'http://a/3'],
+    [undefined, 'http://a/4'],
+    [undefined, 'http://a/5'],
+  ]);
   assert.equal(req(f, 0).body, undefined, 'the trailing # @name is not body');
   const r4 = req(f, 3);
-  assert.deepEqual(r4.scripts.map((s) => [s.kind, s.dialect]), [['pre-request', 'httpyac'], ['response-handler', 'httpyac']]);
+  assert.deepEqual(
+    r4.scripts.map((s) => [s.kind, s.dialect]),
+    [
+      ['pre-request', 'httpyac'],
+      ['response-handler', 'httpyac'],
+    ],
+  );
   assert.equal(r4.assertions.length, 1);
   assert.deepEqual(errors(f), []);
   assert.ok(f.diagnostics.every((d) => d.severity === 'info'));
@@ -297,9 +486,18 @@ test('wild metadata: @name above its own ###, @ref/@import/@loop/@prompt, {{ }} 
   // What now runs is no longer "not supported": imports, prompts and kulala's lines are directives.
   assert.ok(!f.diagnostics.some((d) => /`@?(import|prompt|run)`|kulala/.test(d.message)), JSON.stringify(f.diagnostics));
   const ds = f.regions.flatMap((g) => g.directives);
-  assert.deepEqual(ds.filter((d) => d.name === 'import').map((d) => d.value), ['./other.http', './other.http']);
-  assert.deepEqual(ds.filter((d) => d.name === 'run').map((d) => [d.value, d.valueRange?.start.character]), [['#first', 4]]);
-  assert.deepEqual(ds.filter((d) => d.name === 'prompt').map((d) => d.value), ['otp']);
+  assert.deepEqual(
+    ds.filter((d) => d.name === 'import').map((d) => d.value),
+    ['./other.http', './other.http'],
+  );
+  assert.deepEqual(
+    ds.filter((d) => d.name === 'run').map((d) => [d.value, d.valueRange?.start.character]),
+    [['#first', 4]],
+  );
+  assert.deepEqual(
+    ds.filter((d) => d.name === 'prompt').map((d) => d.value),
+    ['otp'],
+  );
 });
 
 test('saved responses after a request are a response block, not a second request', () => {
@@ -384,8 +582,14 @@ test('incremental parser: same result as a full parse, unchanged regions reused 
 
 test('HTML and XML bodies are not file references', () => {
   const f = parseHttpFile('POST http://a/\nContent-Type: text/html\n\n<a href="x">link</a>\n<?xml version="1.0"?>\n< ./real.txt\n');
-  assert.deepEqual(req(f).body!.parts.map((p) => p.kind), ['text', 'file']);
-  assert.deepEqual(errors(parseHttpFile('POST http://a/\n\n<\n')).map((d) => d.code), ['WL_PARSE_FILE_PATH']);
+  assert.deepEqual(
+    req(f).body!.parts.map((p) => p.kind),
+    ['text', 'file'],
+  );
+  assert.deepEqual(
+    errors(parseHttpFile('POST http://a/\n\n<\n')).map((d) => d.code),
+    ['WL_PARSE_FILE_PATH'],
+  );
 });
 
 test('incremental parse after deleting the first line and inserting a line equals a full parse', () => {
@@ -402,8 +606,14 @@ test('incremental parse after deleting the first line and inserting a line equal
 test('a /* … */ block comment on the line right after the headers is a comment, not a malformed header', () => {
   const f = parseHttpFile('POST /post\nContent-Type: application/json\n/* the body\n   is a user */\n\n{"a": 1}\n###\nGET /json\nAccept: */*\n/* one line */\n');
   assert.deepEqual(f.diagnostics, []);
-  assert.deepEqual(req(f, 0).headers.map((h) => h.name), ['Content-Type']);
+  assert.deepEqual(
+    req(f, 0).headers.map((h) => h.name),
+    ['Content-Type'],
+  );
   assert.equal((req(f, 0).body!.parts[0] as { text: { text: string } }).text.text, '{"a": 1}');
-  assert.deepEqual(req(f, 1).headers.map((h) => h.name), ['Accept']);
+  assert.deepEqual(
+    req(f, 1).headers.map((h) => h.name),
+    ['Accept'],
+  );
   assert.equal(req(f, 1).body, undefined);
 });

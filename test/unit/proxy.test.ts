@@ -150,11 +150,14 @@ test('http:// through the proxy: absolute form, one keep-alive connection to the
       assert.equal(r.body?.toString(), `target ${p}`);
     }
   });
-  assert.deepEqual(proxySeen.map((s) => [s.kind, s.target, s.auth]), [
-    ['forward', `${targetUrl}/a`, BASIC],
-    ['forward', `${targetUrl}/b?x=1`, BASIC],
-    ['forward', `${targetUrl}/c`, BASIC],
-  ]);
+  assert.deepEqual(
+    proxySeen.map((s) => [s.kind, s.target, s.auth]),
+    [
+      ['forward', `${targetUrl}/a`, BASIC],
+      ['forward', `${targetUrl}/b?x=1`, BASIC],
+      ['forward', `${targetUrl}/c`, BASIC],
+    ],
+  );
   assert.equal(run.connections.length, 1);
   const c = run.connections[0];
   assert.equal(c.proxy, proxyUrl);
@@ -168,11 +171,14 @@ test('http:// through the proxy: absolute form, one keep-alive connection to the
     assert.ok(!ex.request.headers.some(([k]) => k.toLowerCase() === 'proxy-authorization'), 'the proxy credentials are not part of the recorded request');
   }
   // The target got the request with its own Host, without the proxy's credentials.
-  assert.deepEqual(targetSeen.map((s) => [s.path, s.host, s.proxyAuth]), [
-    ['/a', targetUrl.slice(7), undefined],
-    ['/b?x=1', targetUrl.slice(7), undefined],
-    ['/c', targetUrl.slice(7), undefined],
-  ]);
+  assert.deepEqual(
+    targetSeen.map((s) => [s.path, s.host, s.proxyAuth]),
+    [
+      ['/a', targetUrl.slice(7), undefined],
+      ['/b?x=1', targetUrl.slice(7), undefined],
+      ['/c', targetUrl.slice(7), undefined],
+    ],
+  );
 
   // Written with --keep-secrets (nothing redacted): the proxy credentials are still nowhere.
   const file = join(dir, 'proxy.har');
@@ -199,7 +205,10 @@ test('https:// through a CONNECT tunnel: the tunnel’s TCP port is what the pro
       assert.equal(r.body?.toString(), `secure ${p}`);
     }
   });
-  assert.deepEqual(proxySeen.map((s) => [s.kind, s.target, s.auth]), [['connect', secureUrl.slice(8), BASIC]]);
+  assert.deepEqual(
+    proxySeen.map((s) => [s.kind, s.target, s.auth]),
+    [['connect', secureUrl.slice(8), BASIC]],
+  );
   assert.equal(run.connections.length, 1);
   const c = run.connections[0];
   assert.equal(c.localPort, proxySeen[0].port);
@@ -208,7 +217,13 @@ test('https:// through a CONNECT tunnel: the tunnel’s TCP port is what the pro
   assert.ok(c.tls?.version?.startsWith('TLSv1'), 'TLS to the server inside the tunnel');
   assert.equal(c.tls?.authorized, true);
   assert.match(c.openDetail ?? '', /via proxy .*CONNECT/);
-  assert.deepEqual(run.exchanges.map((x) => [x.connectionId, x.reused]), [[c.id, false], [c.id, true]]);
+  assert.deepEqual(
+    run.exchanges.map((x) => [x.connectionId, x.reused]),
+    [
+      [c.id, false],
+      [c.id, true],
+    ],
+  );
   // Both requests reached the server on the one socket the proxy opened for the tunnel.
   assert.equal(secureSeen.length, 2);
   assert.equal(secureSeen[0].port, secureSeen[1].port);
@@ -260,10 +275,13 @@ test('HTTP/1.0 requests go through the proxy too: absolute form for http://, a t
     assert.equal(t.exchange.error, undefined, JSON.stringify(t.exchange.error));
     assert.equal(t.body?.toString(), 'secure /old-tls');
   });
-  assert.deepEqual(proxySeen.map((s) => [s.kind, s.target, s.auth]), [
-    ['forward', `${targetUrl}/old`, BASIC],
-    ['connect', secureUrl.slice(8), BASIC],
-  ]);
+  assert.deepEqual(
+    proxySeen.map((s) => [s.kind, s.target, s.auth]),
+    [
+      ['forward', `${targetUrl}/old`, BASIC],
+      ['connect', secureUrl.slice(8), BASIC],
+    ],
+  );
   assert.equal(run.connections.length, 2);
   for (const [i, c] of run.connections.entries()) {
     assert.equal(c.protocol, 'http/1.0');

@@ -31,7 +31,10 @@ function resolveText(src: string, index = -1, over: Partial<ResolveContext> = {}
 
 function ok(src: string, index = -1, over: Partial<ResolveContext> = {}): ResolvedRequest {
   const r = resolveText(src, index, over);
-  assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    r.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   assert.deepEqual(r.needs, []);
   assert.ok(r.request);
   return r.request;
@@ -64,7 +67,10 @@ test('the HTTP-SYNTAX login example: env values, Basic auth in Base64, name, tim
   assert.equal(req.timeoutMs, 5000);
   assert.deepEqual(req.source, { file: FILE, line: 6 });
   const auth = Buffer.from('ann:root-private-password').toString('base64');
-  assert.deepEqual(req.headers, [['Content-Type', 'application/json'], ['Authorization', `Basic ${auth}`]]);
+  assert.deepEqual(req.headers, [
+    ['Content-Type', 'application/json'],
+    ['Authorization', `Basic ${auth}`],
+  ]);
   assert.equal(bodyText(req), '{"user": "ann"}');
   // The password came from the private file; its Base64 form gives it away too.
   assert.deepEqual(req.secrets.sort(), [auth, 'root-private-password'].sort());
@@ -157,7 +163,14 @@ test('chaining: needs lists unsent named requests; after they ran, JSONPath, dot
   assert.deepEqual(first.diagnostics, []);
   named.set('login', {
     request: { url: 'http://127.0.0.1/login', method: 'POST', headers: [] },
-    response: { status: 200, headers: [['content-type', 'application/json'], ['x-token', 'tok-1']], body: '{"data":{"id":42,"name":"Ann Lee"}}' },
+    response: {
+      status: 200,
+      headers: [
+        ['content-type', 'application/json'],
+        ['x-token', 'tok-1'],
+      ],
+      body: '{"data":{"id":42,"name":"Ann Lee"}}',
+    },
   });
   named.set('feed', {
     request: { url: 'http://127.0.0.1/feed.xml', method: 'GET', headers: [] },
@@ -166,7 +179,11 @@ test('chaining: needs lists unsent named requests; after they ran, JSONPath, dot
   const second = resolveRegion(file, me, ctx({ named }));
   assert.deepEqual(second.diagnostics, []);
   assert.equal(second.request?.url, 'http://127.0.0.1/users/42?n=Ann%20Lee');
-  assert.deepEqual(second.request?.headers, [['Authorization', 'Bearer tok-1'], ['Accept', 'application/json'], ['X-Xml', 'b']]);
+  assert.deepEqual(second.request?.headers, [
+    ['Authorization', 'Bearer tok-1'],
+    ['Accept', 'application/json'],
+    ['X-Xml', 'b'],
+  ]);
 });
 
 test('a ### title names a request that has no @name', () => {
@@ -183,7 +200,11 @@ test('a chained value that matches nothing is an error naming the reference', ()
     ['login', { request: { url: '', method: 'POST', headers: [] }, response: { status: 200, headers: [], body: '{"other":1}' } }],
     ['feed', { request: { url: '', method: 'GET', headers: [] }, response: { status: 200, headers: [], body: '<feed/>' } }],
   ]);
-  const r = resolveRegion(file, file.regions.findIndex((x) => x.name === 'me'), ctx({ named }));
+  const r = resolveRegion(
+    file,
+    file.regions.findIndex((x) => x.name === 'me'),
+    ctx({ named }),
+  );
   assert.equal(r.request, undefined);
   assert.ok(r.diagnostics.every((d) => d.code === 'WL_VAR_UNRESOLVED'));
   assert.match(r.diagnostics[0].message, /login\.response\.body\.\$\.data\.id/);
@@ -355,17 +376,54 @@ test('an unknown environment is a warning; invalid env JSON names the file', () 
 
 test('property: resolving any region of random or mutated input never throws; ranges stay in the text', () => {
   const pieces = [
-    '###', '### login', '# @name login', '# @name me', '# @timeout {{t}}', '# @connection close', '@a = {{b}}', '@b = {{a}}', '@t = 12',
-    'GET http://{{host}}/x', 'POST /p', 'GET localhost:1/{{%a}}', 'WEBSOCKET ws://{{host}}/ws', 'GRAPHQL http://h/g', 'GRPC h/s',
-    'Authorization: Basic {{a}} {{b}}', 'Authorization: Digest u p', 'X-Request-Type: GraphQL', 'Content-Type: multipart/form-data; boundary=b',
-    'Host: {{host}}', '', '', '--b', '< ./upload.txt', '<@ ./payload.json', '<@ ./nope/{{x}}', '===', '=== wait-for-server',
-    '{"q": "{{login.response.body.$.x}}"}', '{{me.response.headers[\'X\']}}', '{{login.response.body.//a/@b}}', '{{$timestamp -1 q}}',
-    '{{$datetime "YYYY" 99999999 y}}', '{{$random.integer(1, 2)}}', '{{$processEnv %a}}', '{{$dotenv X}}', '{{ {{', '}}', '{{%}}', '{{$}}',
-    'query { x }', '{"v": 1}', '&x=1', '?y=2', '\r', '\uFEFF',
+    '###',
+    '### login',
+    '# @name login',
+    '# @name me',
+    '# @timeout {{t}}',
+    '# @connection close',
+    '@a = {{b}}',
+    '@b = {{a}}',
+    '@t = 12',
+    'GET http://{{host}}/x',
+    'POST /p',
+    'GET localhost:1/{{%a}}',
+    'WEBSOCKET ws://{{host}}/ws',
+    'GRAPHQL http://h/g',
+    'GRPC h/s',
+    'Authorization: Basic {{a}} {{b}}',
+    'Authorization: Digest u p',
+    'X-Request-Type: GraphQL',
+    'Content-Type: multipart/form-data; boundary=b',
+    'Host: {{host}}',
+    '',
+    '',
+    '--b',
+    '< ./upload.txt',
+    '<@ ./payload.json',
+    '<@ ./nope/{{x}}',
+    '===',
+    '=== wait-for-server',
+    '{"q": "{{login.response.body.$.x}}"}',
+    "{{me.response.headers['X']}}",
+    '{{login.response.body.//a/@b}}',
+    '{{$timestamp -1 q}}',
+    '{{$datetime "YYYY" 99999999 y}}',
+    '{{$random.integer(1, 2)}}',
+    '{{$processEnv %a}}',
+    '{{$dotenv X}}',
+    '{{ {{',
+    '}}',
+    '{{%}}',
+    '{{$}}',
+    'query { x }',
+    '{"v": 1}',
+    '&x=1',
+    '?y=2',
+    '\r',
+    '\uFEFF',
   ];
-  const named = new Map<string, NamedExchange>([
-    ['login', { request: { url: '', method: 'GET', headers: [] }, response: { status: 200, headers: [['X', 'y']], body: '<a b="1"/>' } }],
-  ]);
+  const named = new Map<string, NamedExchange>([['login', { request: { url: '', method: 'GET', headers: [] }, response: { status: 200, headers: [['X', 'y']], body: '<a b="1"/>' } }]]);
   fc.assert(
     fc.property(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 12 })), { maxLength: 30 }), fc.constantFrom('dev', 'prod', undefined), (lines, envName) => {
       const src = lines.join('\n');

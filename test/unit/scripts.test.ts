@@ -52,14 +52,26 @@ async function apiServer() {
   };
 }
 
-async function runText(text: string, host: string, opts: { mode?: ConnectionMode; allowScripts?: boolean; files?: Record<string, string>; insecure?: boolean; timeoutMs?: number; memoryBytes?: number } = {}): Promise<FileRunResult> {
+async function runText(
+  text: string,
+  host: string,
+  opts: { mode?: ConnectionMode; allowScripts?: boolean; files?: Record<string, string>; insecure?: boolean; timeoutMs?: number; memoryBytes?: number } = {},
+): Promise<FileRunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'wl-scripts-'));
   try {
     const file = join(dir, 'api.http');
     writeFileSync(file, text);
     for (const [name, content] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), content);
     const mode = opts.mode ?? 'keep-alive';
-    return await runFile({ file, mode, recorder: new RunRecorder({ mode }), extraEnv: { host }, allowScripts: opts.allowScripts, insecure: opts.insecure, scriptLimits: { timeoutMs: opts.timeoutMs, memoryBytes: opts.memoryBytes } });
+    return await runFile({
+      file,
+      mode,
+      recorder: new RunRecorder({ mode }),
+      extraEnv: { host },
+      allowScripts: opts.allowScripts,
+      insecure: opts.insecure,
+      scriptLimits: { timeoutMs: opts.timeoutMs, memoryBytes: opts.memoryBytes },
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -99,8 +111,14 @@ Authorization: Bearer {{token}}
     assert.deepEqual(failures(r), []);
     assert.equal(api.seen[1].headers.authorization, 'Bearer T-42');
     assert.deepEqual(r.results[0].logs, ['got 7']);
-    assert.deepEqual(r.results[0].checks?.map((c) => [c.name, c.passed, c.source.line]), [['token present', true, 5]]);
-    assert.deepEqual(r.results[1].checks?.map((c) => c.passed), [true, true, true]);
+    assert.deepEqual(
+      r.results[0].checks?.map((c) => [c.name, c.passed, c.source.line]),
+      [['token present', true, 5]],
+    );
+    assert.deepEqual(
+      r.results[1].checks?.map((c) => c.passed),
+      [true, true, true],
+    );
     assert.equal(r.failed, false);
   } finally {
     await api.close();
@@ -218,11 +236,17 @@ GET {{host}}/isolated
     );
     assert.deepEqual(r.results[0].logs, ['undefined undefined undefined undefined undefined']);
     assert.equal(r.results[1].checks?.[0].error?.code, 'WL_SCRIPT_TIMEOUT');
-    assert.deepEqual(api.seen.map((s) => s.url), ['/probe', '/forever', '/after', '/isolated']);
+    assert.deepEqual(
+      api.seen.map((s) => s.url),
+      ['/probe', '/forever', '/after', '/isolated'],
+    );
     assert.equal(r.results[2].checks?.[0].passed, true, JSON.stringify(r.results[2].checks));
     // After a timeout the next scripts run in a new context; one script's declarations and
     // overwrites do not reach the next.
-    assert.deepEqual(r.results[3].checks?.map((c) => [c.name, c.passed, c.error?.message]), [['fresh scope and API', true, undefined]]);
+    assert.deepEqual(
+      r.results[3].checks?.map((c) => [c.name, c.passed, c.error?.message]),
+      [['fresh scope and API', true, undefined]],
+    );
   } finally {
     await api.close();
   }
@@ -245,16 +269,22 @@ test('> file.js handlers run from the file beside the .http file; an untrusted r
     const files = { 'handler.js': 'client.global.set("t", response.body.url);\nclient.test("from file", () => client.assert(false, "nope"));\n' };
     const r = await runText(text, api.host, { files });
     assert.equal(api.seen[1].headers['x-token'], '/f');
-    assert.deepEqual(r.results[0].checks?.map((c) => [c.source.file, c.source.line, c.passed]), [['handler.js', 2, false]]);
+    assert.deepEqual(
+      r.results[0].checks?.map((c) => [c.source.file, c.source.line, c.passed]),
+      [['handler.js', 2, false]],
+    );
 
     const before = api.seen.length;
     const u = await runText(`GET {{host}}/u\n\n> {% client.global.set("t", "x") %}\n?? status == 200\n?? js response.status == 200\n`, api.host, { files, allowScripts: false });
     assert.equal(api.seen.length, before + 1, 'the request itself is still sent');
-    assert.deepEqual(u.results[0].checks?.map((c) => [c.kind, c.passed, c.error?.code]), [
-      ['script', false, 'WL_SCRIPTS_UNTRUSTED'],
-      ['assertion', true, undefined],
-      ['assertion', false, 'WL_SCRIPTS_UNTRUSTED'],
-    ]);
+    assert.deepEqual(
+      u.results[0].checks?.map((c) => [c.kind, c.passed, c.error?.code]),
+      [
+        ['script', false, 'WL_SCRIPTS_UNTRUSTED'],
+        ['assertion', true, undefined],
+        ['assertion', false, 'WL_SCRIPTS_UNTRUSTED'],
+      ],
+    );
     assert.equal(u.failed, false, 'scripts not run in an untrusted workspace do not fail the run');
   } finally {
     await api.close();
@@ -268,7 +298,10 @@ test('?? connection reused|new agrees with the client ports the server saw', asy
     const r = await runText(text, server.url);
     assert.equal(server.seen[0].remotePort, server.seen[1].remotePort);
     assert.notEqual(server.seen[1].remotePort, server.seen[2].remotePort);
-    assert.deepEqual(r.results.map((x) => x.checks?.map((c) => c.passed)), [[true, true, true], [true, true], [false]]);
+    assert.deepEqual(
+      r.results.map((x) => x.checks?.map((c) => c.passed)),
+      [[true, true, true], [true, true], [false]],
+    );
     assert.equal(r.results[2].checks?.[0].error?.message, `expected connection ${r.results[2].exchange?.connectionId} == reused, got "new"`);
   } finally {
     await server.close();
@@ -279,7 +312,10 @@ test('?? protocol h2 and ?? tls TLSv1.3 read the TLS connection the request rode
   const server = await startH2Server();
   try {
     const r = await runText(`GET {{host}}/x\n\n?? protocol h2\n?? tls TLSv1.3\n?? tls TLSv1.2\n?? duration < 60000\n`, server.url, { mode: 'h2', insecure: true });
-    assert.deepEqual(r.results[0].checks?.map((c) => c.passed), [true, true, false, true]);
+    assert.deepEqual(
+      r.results[0].checks?.map((c) => c.passed),
+      [true, true, false, true],
+    );
     assert.equal(server.seen.length, 1);
   } finally {
     await server.close();
@@ -289,9 +325,15 @@ test('?? protocol h2 and ?? tls TLSv1.3 read the TLS connection the request rode
 test('?? js evaluates in the sandbox with response in scope', async () => {
   const api = await apiServer();
   try {
-    const r = await runText(`POST {{host}}/login\n\n?? js response.parsedBody.user.roles.length == 2\n?? js response.body.user.id > 5\n?? js response.body.nope.x == 1\n?? body $.user.roles[0] == admin\n`, api.host);
+    const r = await runText(
+      `POST {{host}}/login\n\n?? js response.parsedBody.user.roles.length == 2\n?? js response.body.user.id > 5\n?? js response.body.nope.x == 1\n?? body $.user.roles[0] == admin\n`,
+      api.host,
+    );
     const c = r.results[0].checks ?? [];
-    assert.deepEqual(c.map((x) => x.passed), [true, true, false, true]);
+    assert.deepEqual(
+      c.map((x) => x.passed),
+      [true, true, false, true],
+    );
     assert.equal(c[2].error?.code, 'WL_SCRIPT_ERROR');
   } finally {
     await api.close();
@@ -314,24 +356,33 @@ test('parseAssertion reads every documented form and rejects the rest with a rea
     assert.equal(parseAssertion(bad).ok, false, bad);
   }
   const f = parseHttpFile('GET http://x/\n\n?? status == 200\n?? nonsense\n');
-  assert.deepEqual(f.diagnostics.map((d) => [d.code, d.range.start.line]), [['WL_ASSERTION_INVALID', 3]]);
+  assert.deepEqual(
+    f.diagnostics.map((d) => [d.code, d.range.start.line]),
+    [['WL_ASSERTION_INVALID', 3]],
+  );
 });
 
 test('a variable a script sets is no error before the run (editor, check); only the others are', () => {
   const text = `### login\nPOST http://127.0.0.1:1/login\n\n> {% client.global.set("token", response.body.token); %}\n\n### me\nGET http://127.0.0.1:1/me\nAuthorization: Bearer {{token}} {{other}}\n`;
   const f = parseHttpFile(text);
   const diags = variableDiagnostics(f, { filePath: '/tmp/x.http', readFile: () => undefined, processEnv: {}, named: new Map() });
-  assert.deepEqual(diags.map((d) => d.message.split(' ').slice(0, 2).join(' ')), ['variable other']);
+  assert.deepEqual(
+    diags.map((d) => d.message.split(' ').slice(0, 2).join(' ')),
+    ['variable other'],
+  );
 });
 
 test('> missing.js fails with WL_SCRIPT_FILE at its line; the ?? lines of the request are still checked', async () => {
   const api = await apiServer();
   try {
     const r = await runText(`GET {{host}}/x\n\n> ./missing.js\n?? status == 200\n`, api.host);
-    assert.deepEqual(r.results[0].checks?.map((c) => [c.error?.code, c.source.line, c.passed]), [
-      ['WL_SCRIPT_FILE', 3, false],
-      [undefined, 4, true],
-    ]);
+    assert.deepEqual(
+      r.results[0].checks?.map((c) => [c.error?.code, c.source.line, c.passed]),
+      [
+        ['WL_SCRIPT_FILE', 3, false],
+        [undefined, 4, true],
+      ],
+    );
   } finally {
     await api.close();
   }

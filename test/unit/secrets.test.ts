@@ -70,7 +70,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-
 function workspace(): string {
   const ws = mkdtempSync(join(dir, 'ws-'));
   writeFileSync(join(ws, 'http-client.env.json'), JSON.stringify({ dev: { host: base, user: 'ada' } }));
@@ -152,7 +151,13 @@ test('a recording (HAR and HTML report) holds no credential header and no privat
     assert.ok(bytes.includes(Buffer.from('[redacted]')), `${what} says what it hid`);
   }
   const printed = needles().filter(([, v]) => r.out.includes(v));
-  if (printed.length) console.log(`note: the terminal table shows ${printed.map(([n]) => n).join(', ')} (not a recording): ${r.out.split('\n').find((l) => printed.some(([, v]) => l.includes(v)))?.slice(0, 160)}`);
+  if (printed.length)
+    console.log(
+      `note: the terminal table shows ${printed.map(([n]) => n).join(', ')} (not a recording): ${r.out
+        .split('\n')
+        .find((l) => printed.some(([, v]) => l.includes(v)))
+        ?.slice(0, 160)}`,
+    );
 });
 
 test('opted out with --keep-secrets: every value is in the file (the grep above can fail)', async () => {
@@ -172,7 +177,7 @@ test('a server that echoes the credential headers in its body (httpbin /headers)
   assert.deepEqual(leaksIn(bytes), [], 'credential values repeated in the response body');
 });
 
-test('an exchange\'s credentials are scrubbed everywhere in its entry: URL, headers, bodies, WebSocket frames (toHar and the streaming writer)', async () => {
+test("an exchange's credentials are scrubbed everywhere in its entry: URL, headers, bodies, WebSocket frames (toHar and the streaming writer)", async () => {
   const { RunRecorder } = await import('../../src/core/timeline/recorder');
   const { toHar } = await import('../../src/core/har/write');
   const { HarFileWriter } = await import('../../src/runner/harFile');
@@ -194,8 +199,23 @@ test('an exchange\'s credentials are scrubbed everywhere in its entry: URL, head
       startedAt: t0,
       endedAt: t0 + 1,
       timings,
-      request: { method: 'POST', url: `http://127.0.0.1:9/x?jar=${JAR}`, httpVersion: 'HTTP/1.1', headers: [['Authorization', `Basic ${BASIC}`], ['Cookie', `jar=${JAR}`]], body: { size: 10, text: `{"echo":"${JAR}"}` } },
-      response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: [['Set-Cookie', `s=${SET}; Path=/`]], body: { size: 10, text: `{"headers":{"Authorization":"Basic ${BASIC}","user":"ann:pw-basic-4c5d","set":"${SET}"}}` } },
+      request: {
+        method: 'POST',
+        url: `http://127.0.0.1:9/x?jar=${JAR}`,
+        httpVersion: 'HTTP/1.1',
+        headers: [
+          ['Authorization', `Basic ${BASIC}`],
+          ['Cookie', `jar=${JAR}`],
+        ],
+        body: { size: 10, text: `{"echo":"${JAR}"}` },
+      },
+      response: {
+        status: 200,
+        statusText: 'OK',
+        httpVersion: 'HTTP/1.1',
+        headers: [['Set-Cookie', `s=${SET}; Path=/`]],
+        body: { size: 10, text: `{"headers":{"Authorization":"Basic ${BASIC}","user":"ann:pw-basic-4c5d","set":"${SET}"}}` },
+      },
     });
     rec.endExchange(http);
     const ws = rec.startExchange({
@@ -216,8 +236,17 @@ test('an exchange\'s credentials are scrubbed everywhere in its entry: URL, head
     return [JSON.stringify(toHar(run, { keepSecrets })), readFileSync(path, 'utf8')];
   };
   for (const text of record(false)) {
-    assert.deepEqual(values.filter((v) => text.includes(v)), [], text.slice(0, 400));
+    assert.deepEqual(
+      values.filter((v) => text.includes(v)),
+      [],
+      text.slice(0, 400),
+    );
     assert.ok(text.includes('you sent Authorization: [redacted]'), 'the frame is kept, the credential replaced');
   }
-  for (const text of record(true)) assert.deepEqual(values.filter((v) => !text.includes(v)), [], 'all there with keepSecrets');
+  for (const text of record(true))
+    assert.deepEqual(
+      values.filter((v) => !text.includes(v)),
+      [],
+      'all there with keepSecrets',
+    );
 });

@@ -10,8 +10,16 @@ import { LensCommands, requestFromWire, type RequestAtResult } from '../../src/p
 
 type Pos = { line: number; character: number };
 type Range = { start: Pos; end: Pos };
-interface Item { label: string; detail?: string; textEdit?: { newText: string; range: Range }; documentation?: unknown }
-interface Loc { uri: string; range: Range }
+interface Item {
+  label: string;
+  detail?: string;
+  textEdit?: { newText: string; range: Range };
+  documentation?: unknown;
+}
+interface Loc {
+  uri: string;
+  range: Range;
+}
 
 const SAMPLE = [
   '@host = localhost:8080', //                                          0
@@ -67,7 +75,17 @@ after(async () => {
 test('initialize announces every feature the editor relies on', () => {
   const c = h.capabilities;
   assert.equal(c.textDocumentSync, 2 /* incremental */);
-  for (const k of ['completionProvider', 'hoverProvider', 'codeLensProvider', 'documentSymbolProvider', 'foldingRangeProvider', 'documentLinkProvider', 'definitionProvider', 'referencesProvider', 'renameProvider']) {
+  for (const k of [
+    'completionProvider',
+    'hoverProvider',
+    'codeLensProvider',
+    'documentSymbolProvider',
+    'foldingRangeProvider',
+    'documentLinkProvider',
+    'definitionProvider',
+    'referencesProvider',
+    'renameProvider',
+  ]) {
     assert.ok(c[k], `${k} announced`);
   }
 });
@@ -76,7 +94,10 @@ test('diagnostics on open: unresolved variables (no environment selected) with s
   await h.open(uri, SAMPLE, 1);
   const d = await h.diagnostics(uri, 1);
   const byLine = (line: number) => d.diagnostics.filter((x) => x.range.start.line === line);
-  assert.ok(byLine(14).some((x) => x.code === 'WL_VAR_UNRESOLVED' && x.message.includes('nope')), JSON.stringify(d.diagnostics));
+  assert.ok(
+    byLine(14).some((x) => x.code === 'WL_VAR_UNRESOLVED' && x.message.includes('nope')),
+    JSON.stringify(d.diagnostics),
+  );
   // No environment selected: user/password are unknown; $shared still applies.
   assert.ok(byLine(7).some((x) => x.message.includes('user')));
   assert.equal(byLine(13).length, 0, '$shared applies without an environment');
@@ -126,11 +147,15 @@ test('parse errors carry WL_PARSE codes and point at the line', async () => {
 test('completion: variables inside {{ — file variables, environment keys, $ built-ins, named requests', async () => {
   const items = await h.request<Item[]>('textDocument/completion', at(14, 13));
   const labels = items.map((i) => i.label);
-  for (const l of ['host', 'base', 'user', 'password', 'envOnly', 'sharedKey', '$uuid', '$timestamp', '$randomInt', '$processEnv', '$dotenv', 'login.response.body.$']) assert.ok(labels.includes(l), `${l} in ${labels.join(',')}`);
+  for (const l of ['host', 'base', 'user', 'password', 'envOnly', 'sharedKey', '$uuid', '$timestamp', '$randomInt', '$processEnv', '$dotenv', 'login.response.body.$'])
+    assert.ok(labels.includes(l), `${l} in ${labels.join(',')}`);
   const pw = items.find((i) => i.label === 'password');
   assert.ok(pw?.detail?.includes('••••') && !pw.detail.includes('hunter2'), 'private values are masked');
   const chained = await h.request<Item[]>('textDocument/completion', at(12, 33));
-  assert.ok(chained.some((i) => i.label === 'login.response.headers.'), chained.map((i) => i.label).join(','));
+  assert.ok(
+    chained.some((i) => i.label === 'login.response.headers.'),
+    chained.map((i) => i.label).join(','),
+  );
 });
 
 test('completion: header names and values, directives, methods', async () => {
@@ -140,7 +165,10 @@ test('completion: header names and values, directives, methods', async () => {
   const c = (line: number, character: number) => h.request<Item[]>('textDocument/completion', { textDocument: { uri: u }, position: { line, character } });
   const dirs = (await c(1, 3)).map((i) => i.label);
   for (const d of ['name', 'connection', 'timeout', 'no-redirect', 'insecure', 'no-cookie-jar']) assert.ok(dirs.includes(d), d);
-  assert.deepEqual((await c(2, 14)).map((i) => i.label), ['new', 'close', 'reuse']);
+  assert.deepEqual(
+    (await c(2, 14)).map((i) => i.label),
+    ['new', 'close', 'reuse'],
+  );
   assert.ok((await c(3, 2)).some((i) => i.label === 'POST'));
   const headers = await c(7, 3);
   const ct = headers.find((i) => i.label === 'Content-Type');
@@ -206,7 +234,10 @@ test('document symbols, folding ranges and document links', async () => {
   assert.equal(symbols.find((s) => s.name === 'chat')?.kind, 24 /* Event */);
   assert.ok(symbols.some((s) => s.name === '@host' || s.children?.some((c) => c.name === '@host')));
   const folds = await h.request<Array<{ startLine: number; endLine: number }>>('textDocument/foldingRange', { textDocument: { uri } });
-  assert.ok(folds.some((f) => f.startLine === 3 && f.endLine === 9), JSON.stringify(folds));
+  assert.ok(
+    folds.some((f) => f.startLine === 3 && f.endLine === 9),
+    JSON.stringify(folds),
+  );
   assert.ok(folds.some((f) => f.startLine === 11 && f.endLine === 16));
   const links = await h.request<Array<{ range: Range; target: string }>>('textDocument/documentLink', { textDocument: { uri } });
   assert.equal(links.length, 1);
@@ -237,13 +268,22 @@ test('document symbols with lone CR line ends: every selectionRange inside its r
 
 test('definition and references of a file variable and of a named request; definition of an env key', async () => {
   const defs = await h.request<Loc[]>('textDocument/definition', at(5, 8));
-  assert.deepEqual(defs.map((d) => d.range.start), [{ line: 1, character: 1 }]);
+  assert.deepEqual(
+    defs.map((d) => d.range.start),
+    [{ line: 1, character: 1 }],
+  );
   const refs = await h.request<Loc[]>('textDocument/references', { ...at(0, 2), context: { includeDeclaration: true } });
-  assert.deepEqual(refs.map((r) => r.range.start.line).sort((a, b) => a - b), [0, 1, 19]);
+  assert.deepEqual(
+    refs.map((r) => r.range.start.line).sort((a, b) => a - b),
+    [0, 1, 19],
+  );
   const login = await h.request<Loc[]>('textDocument/definition', at(12, 30));
   assert.equal(login[0].range.start.line, 4);
   const loginRefs = await h.request<Loc[]>('textDocument/references', { ...at(4, 9), context: { includeDeclaration: false } });
-  assert.deepEqual(loginRefs.map((r) => r.range.start.line), [12]);
+  assert.deepEqual(
+    loginRefs.map((r) => r.range.start.line),
+    [12],
+  );
   const env = await h.request<Loc[]>('textDocument/definition', at(7, 24));
   assert.equal(env[0].uri, pathToFileURL(join(root, 'http-client.env.json')).toString());
 });
@@ -290,7 +330,10 @@ test('an environment file edited on disk: didChangeWatchedFiles re-checks with t
 test('a handler that throws answers empty, logs, and the server keeps serving', async () => {
   const res = await h.request('textDocument/hover', { textDocument: { uri } /* position missing */ });
   assert.equal(res, null);
-  assert.ok(h.logs.some((l) => l.includes('hover failed')), h.logs.join('\n'));
+  assert.ok(
+    h.logs.some((l) => l.includes('hover failed')),
+    h.logs.join('\n'),
+  );
   const after = await h.request<Item[]>('textDocument/codeLens', { textDocument: { uri } });
   assert.ok(after.length > 0);
 });

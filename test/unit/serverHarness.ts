@@ -143,13 +143,7 @@ export function generateRequests(count: number): string {
       parts.push('### login', '# @name login', 'POST http://{{host}}/login', 'Content-Type: application/json', '', '{"user": "u"}', '');
       continue;
     }
-    parts.push(
-      `### request ${i}`,
-      `GET http://{{host}}/items/${i}?q={{$randomInt 1 10}}`,
-      'Accept: application/json',
-      'Authorization: Bearer {{login.response.body.$.token}}',
-      '',
-    );
+    parts.push(`### request ${i}`, `GET http://{{host}}/items/${i}?q={{$randomInt 1 10}}`, 'Accept: application/json', 'Authorization: Bearer {{login.response.body.$.token}}', '');
   }
   return parts.join('\n');
 }

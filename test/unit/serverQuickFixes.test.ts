@@ -10,8 +10,18 @@ import { pathToFileURL } from 'node:url';
 import { ServerHarness, type PublishedDiagnostics } from './serverHarness';
 
 type Range = { start: { line: number; character: number }; end: { line: number; character: number } };
-interface Action { title: string; kind?: string; isPreferred?: boolean; edit?: { changes: Record<string, Array<{ range: Range; newText: string }>> }; command?: { command: string } }
-interface Item { label: string; insertTextFormat?: number; textEdit?: { newText: string; range: Range } }
+interface Action {
+  title: string;
+  kind?: string;
+  isPreferred?: boolean;
+  edit?: { changes: Record<string, Array<{ range: Range; newText: string }>> };
+  command?: { command: string };
+}
+interface Item {
+  label: string;
+  insertTextFormat?: number;
+  textEdit?: { newText: string; range: Range };
+}
 
 let root: string;
 let plain: ServerHarness;
@@ -81,7 +91,13 @@ test('an unknown method is a warning with a stable code and a fix; QUERY, GRAPHQ
   const text = 'GTE http://localhost/a\n\n###\nQUERY http://localhost/b\n\n###\nGRAPHQL http://localhost/c\n\n###\nGRPC localhost:50051/x.Y/Z\n\n###\nFROBNICATE http://localhost/d\n';
   const { uri, diags } = await open(plain, 'methods.http', text);
   const unknown = diags.filter((d) => d.code === 'WL_METHOD_UNKNOWN');
-  assert.deepEqual(unknown.map((d) => [d.range.start.line, d.severity]), [[0, 2], [12, 2]]);
+  assert.deepEqual(
+    unknown.map((d) => [d.range.start.line, d.severity]),
+    [
+      [0, 2],
+      [12, 2],
+    ],
+  );
   assert.match(unknown[0].message, /unknown method GTE: it is sent as written; did you mean GET\?/);
   assert.ok(!diags.some((d) => d.severity === 1), `no errors: ${JSON.stringify(diags)}`);
   const fix = (await actions(plain, uri, [unknown[0]]))[0];
@@ -114,7 +130,11 @@ test('completion after auto-closed braces never doubles them', async () => {
   const uri = pathToFileURL(join(root, 'braces.http')).toString();
   // What the editor holds after typing `{{ho` with auto-closing (`{{ho}}`), with a single `}`, and with none.
   await plain.open(uri, '@host = h\n\nGET http://{{ho}}/a\nGET http://{{ho}/b\nGET http://{{ho\n');
-  for (const [line, end] of [[2, 17], [3, 16], [4, 15]] as const) {
+  for (const [line, end] of [
+    [2, 17],
+    [3, 16],
+    [4, 15],
+  ] as const) {
     const items = await plain.request<Item[]>('textDocument/completion', { textDocument: { uri }, position: { line, character: 15 } });
     const host = items.find((i) => i.label === 'host')!;
     assert.equal(host.textEdit!.newText, 'host}}');

@@ -41,10 +41,19 @@ test('a large document: the top’s parse problems first, then the whole file’
   await h.open(uri, text, 1);
   const first = await h.diagnostics(uri, 1, 60_000);
   // Only what lies in the top: the bad header at line 2, nothing from the end, no host error.
-  assert.ok(first.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === 2), JSON.stringify(first.diagnostics));
-  assert.ok(first.diagnostics.every((d) => d.range.start.line < bottomBad), 'nothing from the end of the file yet');
+  assert.ok(
+    first.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === 2),
+    JSON.stringify(first.diagnostics),
+  );
+  assert.ok(
+    first.diagnostics.every((d) => d.range.start.line < bottomBad),
+    'nothing from the end of the file yet',
+  );
   assert.ok(!codes(first).includes('WL_PARSE_URL_NO_HOST'), '`@host` at the bottom: the top alone is no proof of a missing host');
-  assert.ok(h.logs.some((l) => l.startsWith('diagnostics v1 (top of the file)')), h.logs.join('\n'));
+  assert.ok(
+    h.logs.some((l) => l.startsWith('diagnostics v1 (top of the file)')),
+    h.logs.join('\n'),
+  );
 
   // Then the complete result: traced before it is published.
   let seen = h.published.length;
@@ -55,10 +64,16 @@ test('a large document: the top’s parse problems first, then the whole file’
   const all = h.published.slice(before).filter((p) => p.uri === uri && p.version === 1);
   assert.equal(all.length, 3, 'top, whole-file parse, then complete');
   const [, parseOnly, complete] = all;
-  assert.ok(parseOnly.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === bottomBad), 'the whole file’s parse problems');
+  assert.ok(
+    parseOnly.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === bottomBad),
+    'the whole file’s parse problems',
+  );
   assert.ok(!parseOnly.diagnostics.some((d) => String(d.code).startsWith('WL_VAR')), 'no variable problems before they are resolved');
   assert.ok(complete.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === 2));
-  assert.ok(complete.diagnostics.some((d) => String(d.code).startsWith('WL_VAR') && d.range.start.line === undefinedRef), JSON.stringify(complete.diagnostics.filter((d) => String(d.code).startsWith('WL_VAR')).slice(0, 3)));
+  assert.ok(
+    complete.diagnostics.some((d) => String(d.code).startsWith('WL_VAR') && d.range.start.line === undefinedRef),
+    JSON.stringify(complete.diagnostics.filter((d) => String(d.code).startsWith('WL_VAR')).slice(0, 3)),
+  );
   assert.ok(!codes(complete).includes('WL_PARSE_URL_NO_HOST'));
 
   // An edit is answered once, complete.
@@ -66,7 +81,10 @@ test('a large document: the top’s parse problems first, then the whole file’
   await h.change(uri, 2, [{ range: { start: { line: undefinedRef, character: 0 }, end: { line: undefinedRef + 1, character: 0 } }, text: '' }]);
   const d2 = await h.diagnostics(uri, 2, 60_000);
   assert.ok(!d2.diagnostics.some((d) => String(d.code).startsWith('WL_VAR') && d.range.start.line === undefinedRef));
-  assert.ok(d2.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === bottomBad), 'whole-file problems in the one answer to an edit');
+  assert.ok(
+    d2.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === bottomBad),
+    'whole-file problems in the one answer to an edit',
+  );
   assert.equal(h.published.slice(n).filter((p) => p.uri === uri && p.version === 2).length, 1);
 });
 
@@ -90,8 +108,14 @@ test('the top comes first even when the editor asks for code lenses right after 
   }
   const [first, , complete] = mine();
   assert.ok(complete.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === bottomBad));
-  assert.ok(first.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === 2), JSON.stringify(first.diagnostics.slice(0, 3)));
-  assert.ok(first.diagnostics.every((d) => d.range.start.line < bottomBad), 'the first publication is the top alone');
+  assert.ok(
+    first.diagnostics.some((d) => d.code === 'WL_PARSE_HEADER_NAME' && d.range.start.line === 2),
+    JSON.stringify(first.diagnostics.slice(0, 3)),
+  );
+  assert.ok(
+    first.diagnostics.every((d) => d.range.start.line < bottomBad),
+    'the first publication is the top alone',
+  );
 });
 
 test('a small document is answered once, complete', async () => {
@@ -102,6 +126,9 @@ test('a small document is answered once, complete', async () => {
   await h.open(uri, text, 1);
   const d = await h.diagnostics(uri, 1, 20_000);
   assert.ok(codes(d).includes('WL_PARSE_HEADER_NAME'));
-  assert.ok(codes(d).some((c) => c.startsWith('WL_VAR')), JSON.stringify(d.diagnostics));
+  assert.ok(
+    codes(d).some((c) => c.startsWith('WL_VAR')),
+    JSON.stringify(d.diagnostics),
+  );
   assert.equal(h.published.slice(before).filter((p) => p.uri === uri).length, 1);
 });

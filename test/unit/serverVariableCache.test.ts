@@ -35,7 +35,22 @@ const BASE = [
   '',
 ];
 
-const PIECES = ['{{host}}', '{{missing}}', '{{login.response.body.$.id}}', '{{list.response.body.*}}', '{{x}}', '### again', '# @name list', '@x = 1', '@host = h', '', 'GET http://{{host}}/z', 'X-B: {{api}}', '}}', '{{'];
+const PIECES = [
+  '{{host}}',
+  '{{missing}}',
+  '{{login.response.body.$.id}}',
+  '{{list.response.body.*}}',
+  '{{x}}',
+  '### again',
+  '# @name list',
+  '@x = 1',
+  '@host = h',
+  '',
+  'GET http://{{host}}/z',
+  'X-B: {{api}}',
+  '}}',
+  '{{',
+];
 
 // A small deterministic PRNG, so a failure can be replayed.
 function prng(seed: number): () => number {

@@ -91,7 +91,13 @@ test('scanRefs finds references, trims spaces, reads {{%x}} and classifies', () 
   const refs = scanRefs('a {{ host }}/{{%q}} {{$uuid}} {{login.response.body.$.token}} {{ {{x}}');
   assert.deepEqual(
     refs.map((r) => [r.name, r.encode, r.kind]),
-    [['host', false, 'plain'], ['q', true, 'plain'], ['$uuid', false, 'builtin'], ['login.response.body.$.token', false, 'request'], ['x', false, 'plain']],
+    [
+      ['host', false, 'plain'],
+      ['q', true, 'plain'],
+      ['$uuid', false, 'builtin'],
+      ['login.response.body.$.token', false, 'request'],
+      ['x', false, 'plain'],
+    ],
   );
   assert.equal(refs[0].raw, '{{ host }}');
 });
@@ -305,7 +311,12 @@ const LOGIN: NamedExchange = {
   request: { url: 'http://127.0.0.1/login', method: 'POST', headers: [['Content-Type', 'application/json']], body: '{"user":"ann"}' },
   response: {
     status: 200,
-    headers: [['Content-Type', 'application/json'], ['X-Token', 'abc'], ['Set-Cookie', 'a=1'], ['set-cookie', 'b=2']],
+    headers: [
+      ['Content-Type', 'application/json'],
+      ['X-Token', 'abc'],
+      ['Set-Cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+    ],
     body: '{"token":"t-123","data":{"id":42,"items":[{"id":"i0"},{"id":"i1"}]},"ok":true}',
   },
 };
@@ -357,7 +368,10 @@ test('chaining through the resolver: needs for unsent requests, diagnostics for 
   const out = r.substituteText(text('Bearer {{login.response.body.$.token}} {{ghost.response.body.$.x}} {{me.response.body.*}}', 3));
   assert.equal(out.complete, false);
   assert.deepEqual(r.needs, ['login']);
-  assert.deepEqual(r.diagnostics.map((d) => d.code), ['WL_VAR_UNRESOLVED', 'WL_VAR_CYCLE']);
+  assert.deepEqual(
+    r.diagnostics.map((d) => d.code),
+    ['WL_VAR_UNRESOLVED', 'WL_VAR_CYCLE'],
+  );
   assert.match(r.diagnostics[0].message, /ghost/);
   named.set('login', LOGIN);
   const r2 = new VariableResolver(file, ctx({ named }), loadEnvironments(ctx()), 'me');

@@ -49,7 +49,15 @@ test('the session rides the connection the server saw, opened by a recorded 101 
   const server = await startWsServer();
   const recorder = new RunRecorder();
   try {
-    const h = await openWebSocket(wsRequest(`${server.url}/chat?room=1`, { headers: [['X-Trace', 'abc'], ['Origin', 'http://example.test']] }), { recorder });
+    const h = await openWebSocket(
+      wsRequest(`${server.url}/chat?room=1`, {
+        headers: [
+          ['X-Trace', 'abc'],
+          ['Origin', 'http://example.test'],
+        ],
+      }),
+      { recorder },
+    );
     const peer = await server.nextPeer();
     const conn = recorder.connection(h.session.connectionId!);
     assert.ok(conn);
@@ -101,7 +109,11 @@ test('a scripted exchange with waits: frames in our model equal what the server 
     assert.deepEqual(dataFrames(h.session.frames, 'send'), serverData(peer.received));
     assert.deepEqual(dataFrames(h.session.frames, 'receive'), serverData(peer.sent));
     const times = h.session.frames.map((f) => f.time);
-    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'frames are recorded in time order');
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+      'frames are recorded in time order',
+    );
     assert.equal(h.session.frames[0].size, Buffer.byteLength('{"hello": 1}'));
     assert.equal(h.session.totalFrames, h.session.frames.length);
   } finally {

@@ -42,7 +42,10 @@ test('the HAR entry of a session: status 101, localPort the server saw, every fr
     assert.equal(entry.response.status, 101);
     assert.equal(entry._wirelane?.localPort, peer.remotePort);
     assert.equal(entry.connection, h.session.connectionId);
-    assert.ok(entry.request.headers.some((x) => x.name === 'Authorization' && !x.value.includes('s3cret')), 'credentials are redacted');
+    assert.ok(
+      entry.request.headers.some((x) => x.name === 'Authorization' && !x.value.includes('s3cret')),
+      'credentials are redacted',
+    );
     const msgs = entry._webSocketMessages ?? [];
     assert.deepEqual(
       msgs.map((m) => [m.type, m.opcode, m.data]),

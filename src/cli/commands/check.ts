@@ -30,7 +30,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   if (values.help) {
-    process.stdout.write(`${USAGE}\nPrints file:line:col severity code message for every problem (1-based), or JSON with --json.\n--env NAME checks variables against that environment of http-client.env.json.\n`);
+    process.stdout.write(
+      `${USAGE}\nPrints file:line:col severity code message for every problem (1-based), or JSON with --json.\n--env NAME checks variables against that environment of http-client.env.json.\n`,
+    );
     return 0;
   }
   if (files.length === 0) {
@@ -85,11 +87,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** Unresolved variables and missing `< files`, when the resolver is there to ask. */
-async function variableProblems(
-  ast: ReturnType<typeof parseHttpFile>,
-  file: string,
-  envName: string | undefined,
-): Promise<ParseDiagnostic[]> {
+async function variableProblems(ast: ReturnType<typeof parseHttpFile>, file: string, envName: string | undefined): Promise<ParseDiagnostic[]> {
   let vars: typeof import('../../core/variables');
   try {
     vars = await import('../../core/variables');
@@ -122,9 +120,7 @@ async function variableProblems(
     const hasEnvironments = envName === undefined && vars.environmentNames(env).length > 0;
     if (!hasEnvironments) return found;
     return found.map((d) =>
-      d.code === 'WL_VAR_UNRESOLVED' && d.severity === 'error'
-        ? { ...d, severity: 'warning' as const, message: `${d.message}; pass --env NAME to check against an environment` }
-        : d,
+      d.code === 'WL_VAR_UNRESOLVED' && d.severity === 'error' ? { ...d, severity: 'warning' as const, message: `${d.message}; pass --env NAME to check against an environment` } : d,
     );
   } catch (err) {
     const message = `variables were not checked: ${err instanceof Error ? err.message : String(err)}`;

@@ -21,7 +21,11 @@ export const DEFAULT_MODES: ConnectionMode[] = ['close', 'keep-alive', 'pipeline
 
 export function parseModes(value: string | undefined): ConnectionMode[] {
   if (value === undefined) return DEFAULT_MODES;
-  const modes = value.split(',').map((m) => m.trim()).filter(Boolean).map((m) => parseMode(m));
+  const modes = value
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean)
+    .map((m) => parseMode(m));
   if (modes.length === 0) throw new WlError('WL_USAGE', '--modes needs at least one mode');
   return [...new Set(modes)];
 }
@@ -83,7 +87,13 @@ export function predictionOf(run: FileRunResult['run']): Prediction | undefined 
 const fmtMs = (ms: number) => `${Math.round(ms)} ms`;
 
 export function renderCompare(results: Array<{ mode: ConnectionMode; result: FileRunResult }>, style: Style): string {
-  const lines = [renderCompareTable(results.map((r) => ({ mode: r.mode, run: r.result.run })), style), ''];
+  const lines = [
+    renderCompareTable(
+      results.map((r) => ({ mode: r.mode, run: r.result.run })),
+      style,
+    ),
+    '',
+  ];
   for (const r of results) {
     lines.push(`${style.bold(r.mode.padEnd(11))} ${summaryLine(r.result.run, style)}`);
     for (const l of skippedLines(r.result.skipped, style)) lines.push(`            ${l}`);
@@ -132,7 +142,13 @@ export async function run(argv: string[]): Promise<number> {
     har?.close();
   }
   const secrets = [...new Set(results.flatMap((r) => r.result.secrets))];
-  const html = values.html ? await writeHtmlReport(results.map((r) => r.result.run), resolvePath(values.html), { secrets, keepSecrets: values['keep-secrets'], title: 'compare' }) : undefined;
+  const html = values.html
+    ? await writeHtmlReport(
+        results.map((r) => r.result.run),
+        resolvePath(values.html),
+        { secrets, keepSecrets: values['keep-secrets'], title: 'compare' },
+      )
+    : undefined;
   if (values.json) {
     const out = results.map((r) => {
       const p = predictionOf(r.result.run);

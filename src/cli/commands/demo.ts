@@ -43,7 +43,14 @@ export function groundTruth(run: Run, servers: DemoServers): { matched: number; 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCli(argv, { out: { type: 'string' }, 'no-compare': { type: 'boolean' }, network: { type: 'string' }, rtt: { type: 'string' }, down: { type: 'string' }, up: { type: 'string' } });
+  const { values, positionals } = parseCli(argv, {
+    out: { type: 'string' },
+    'no-compare': { type: 'boolean' },
+    network: { type: 'string' },
+    rtt: { type: 'string' },
+    down: { type: 'string' },
+    up: { type: 'string' },
+  });
   const network = networkOption(values);
   if (positionals.length) throw new WlError('WL_USAGE', `demo takes no file (got ${positionals[0]}); it runs examples/demo.http`);
   const demoFile = findExample('demo.http');

@@ -36,7 +36,9 @@ export async function run(argv: string[]): Promise<number> {
       text = await readFile(input, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new WlError(code === 'ENOENT' ? 'WL_FILE_NOT_FOUND' : 'WL_HAR_INVALID', `${input}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`}`, { hint: 'Check the path of the HAR file.' });
+      throw new WlError(code === 'ENOENT' ? 'WL_FILE_NOT_FOUND' : 'WL_HAR_INVALID', `${input}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`}`, {
+        hint: 'Check the path of the HAR file.',
+      });
     }
     let har: unknown;
     try {

@@ -66,7 +66,10 @@ export class Progress {
   private shown = false;
   // Short runs finish before a progress line would help; it appears only after this.
   private readonly quietUntil = Date.now() + 300;
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly enabled = Boolean(stream.isTTY)) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly enabled = Boolean(stream.isTTY),
+  ) {}
   onEvent(e: FileRunEvent, label = ''): void {
     if (!this.enabled) return;
     if (e.type === 'planned') this.total = e.total;

@@ -50,7 +50,18 @@ export async function run(argv: string[]): Promise<number> {
       const text = readFileSync(file, 'utf8');
       const parsed = parseHttpFile(text);
       try {
-        const result = await runFile({ file, text, envName: values.env, mode, insecure: values.insecure, proxy, timeoutMs, extraEnv, recorder: new RunRecorder({ mode, environment: values.env }), signal: sigint.signal });
+        const result = await runFile({
+          file,
+          text,
+          envName: values.env,
+          mode,
+          insecure: values.insecure,
+          proxy,
+          timeoutMs,
+          extraEnv,
+          recorder: new RunRecorder({ mode, environment: values.env }),
+          signal: sigint.signal,
+        });
         if (result.parseFailed) parseFailed = true;
         results.push(collectTests(shown, parsed, result));
       } catch (err) {

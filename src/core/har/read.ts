@@ -69,7 +69,7 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
   if (!log || !Array.isArray(log.entries)) throw new WlError('WL_HAR_INVALID', `${fileLabel} has no log.entries array`);
 
   const warnings: string[] = [];
-  const creator = isObj(log.creator) ? str(log.creator.name) ?? 'unknown' : 'unknown';
+  const creator = isObj(log.creator) ? (str(log.creator.name) ?? 'unknown') : 'unknown';
   const ext = isObj(log._wirelane) ? log._wirelane : undefined;
 
   const connections: Connection[] = [];
@@ -124,7 +124,7 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
     const url = str(req.url) ?? '';
     const t = timings(e.timings);
     const total = num(e.time);
-    const status = res ? num(res.status) ?? 0 : 0;
+    const status = res ? (num(res.status) ?? 0) : 0;
 
     let origin: string;
     try {
@@ -277,7 +277,15 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
   const runs: HarReadResult['runs'] = [];
   for (const r of arr(ext?.runs)) {
     if (!isObj(r)) continue;
-    runs.push({ id: str(r.id) ?? `run${runs.length + 1}`, mode: str(r.mode) ?? 'keep-alive', label: str(r.label), environment: str(r.environment), file: str(r.file), startedAt: time(r.startedAt) ?? 0, endedAt: time(r.endedAt) });
+    runs.push({
+      id: str(r.id) ?? `run${runs.length + 1}`,
+      mode: str(r.mode) ?? 'keep-alive',
+      label: str(r.label),
+      environment: str(r.environment),
+      file: str(r.file),
+      startedAt: time(r.startedAt) ?? 0,
+      endedAt: time(r.endedAt),
+    });
   }
   const startedAt = exchanges.length ? Math.min(...exchanges.map((x) => x.startedAt)) : 0;
   const endedAt = exchanges.length ? Math.max(...exchanges.map((x) => x.endedAt ?? x.startedAt)) : 0;
@@ -285,7 +293,7 @@ export function readHar(input: string | unknown, fileLabel = 'HAR'): HarReadResu
   const run: Run = {
     id: firstRun?.id ?? 'har',
     mode: (firstRun?.mode as Run['mode']) ?? 'keep-alive',
-    label: runs.length > 1 ? runs.map((r) => r.label ?? r.mode).join(' vs ') : firstRun?.label ?? creator,
+    label: runs.length > 1 ? runs.map((r) => r.label ?? r.mode).join(' vs ') : (firstRun?.label ?? creator),
     environment: firstRun?.environment,
     file: firstRun?.file,
     startedAt,

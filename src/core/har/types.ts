@@ -82,7 +82,16 @@ export interface WirelaneEntryExt {
   source?: { file: string; line: number };
   mode?: string;
   error?: { code: string; message: string; phase?: string; hint?: string };
-  websocket?: { closeCode?: number; closeReason?: string; closedBy?: string; totalFrames: number; droppedFrames: number; protocol?: string; extensions?: string; error?: { code: string; message: string; phase?: string; hint?: string } };
+  websocket?: {
+    closeCode?: number;
+    closeReason?: string;
+    closedBy?: string;
+    totalFrames: number;
+    droppedFrames: number;
+    protocol?: string;
+    extensions?: string;
+    error?: { code: string; message: string; phase?: string; hint?: string };
+  };
 }
 
 export interface HarEntry {

@@ -66,9 +66,7 @@ export interface Header {
 }
 
 /** A body is text and file inclusions in order (`< ./a.json` alone, or inside multipart parts). */
-export type BodyPart =
-  | { kind: 'text'; text: Text }
-  | { kind: 'file'; path: Text; substitute: boolean; range: Range };
+export type BodyPart = { kind: 'text'; text: Text } | { kind: 'file'; path: Text; substitute: boolean; range: Range };
 
 export interface Body {
   range: Range;

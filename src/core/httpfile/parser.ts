@@ -29,24 +29,7 @@
 // parts (one, plus one per blank line, which matters in multipart) follow from their ranges.
 // Ranges index into the text as given (a BOM counts as one character on line 0).
 
-import type {
-  Assertion,
-  Body,
-  BodyPart,
-  Directive,
-  FileVariable,
-  Header,
-  HttpFile,
-  ParseDiagnostic,
-  Position,
-  Range,
-  Region,
-  RequestNode,
-  ScriptBlock,
-  Text,
-  VariableRef,
-  WsStep,
-} from './ast';
+import type { Assertion, Body, BodyPart, Directive, FileVariable, Header, HttpFile, ParseDiagnostic, Position, Range, Region, RequestNode, ScriptBlock, Text, VariableRef, WsStep } from './ast';
 import { scanVariables } from './varRefs';
 import { parseAssertion } from './assertions';
 
@@ -216,9 +199,37 @@ export interface RegionParse {
 }
 
 export const KNOWN_METHODS = new Set([
-  'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'QUERY', 'GRAPHQL', 'GRPC',
-  'WEBSOCKET', 'WS', 'WSS', 'SSE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH',
-  'PURGE', 'LINK', 'UNLINK', 'REPORT', 'MKCALENDAR', 'MQTT', 'AMQP',
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'HEAD',
+  'OPTIONS',
+  'TRACE',
+  'CONNECT',
+  'QUERY',
+  'GRAPHQL',
+  'GRPC',
+  'WEBSOCKET',
+  'WS',
+  'WSS',
+  'SSE',
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'LOCK',
+  'UNLOCK',
+  'SEARCH',
+  'PURGE',
+  'LINK',
+  'UNLINK',
+  'REPORT',
+  'MKCALENDAR',
+  'MQTT',
+  'AMQP',
 ]);
 const WS_METHODS = new Set(['WEBSOCKET', 'WS', 'WSS']);
 const UNSUPPORTED_METHODS = new Set(['GRPC', 'SSE', 'MQTT', 'AMQP']);
@@ -242,10 +253,38 @@ const KULALA_LINE = /^\s*(import|run)\s+\S/;
 
 const DIRECTIVES_KNOWN = new Set(['name', 'no-redirect', 'no-cookie-jar', 'timeout', 'connection', 'insecure', 'note', 'keep-open', 'title', 'description', 'import', 'prompt', 'run']);
 const DIRECTIVES_KEPT = new Set([
-  'ref', 'forceRef', 'loop', 'sleep', 'disabled', 'jwt', 'no-log', 'save', 'openWith', 'extension',
-  'verbose', 'debug', 'no-reject-unauthorized', 'noRejectUnauthorized', 'injectVariables', 'keepStreaming', 'ratelimit',
-  'no-response-view', 'no-client-cert', 'proxy', 'use', 'responseRef', 'connection-timeout', 'no-auto-encoding',
-  'grpc-reflection', 'documentation', 'summary', 'tags', 'curl', 'graphql', 'env', 'output',
+  'ref',
+  'forceRef',
+  'loop',
+  'sleep',
+  'disabled',
+  'jwt',
+  'no-log',
+  'save',
+  'openWith',
+  'extension',
+  'verbose',
+  'debug',
+  'no-reject-unauthorized',
+  'noRejectUnauthorized',
+  'injectVariables',
+  'keepStreaming',
+  'ratelimit',
+  'no-response-view',
+  'no-client-cert',
+  'proxy',
+  'use',
+  'responseRef',
+  'connection-timeout',
+  'no-auto-encoding',
+  'grpc-reflection',
+  'documentation',
+  'summary',
+  'tags',
+  'curl',
+  'graphql',
+  'env',
+  'output',
 ]);
 
 interface Ctx {
@@ -306,7 +345,6 @@ function lineRange(ctx: Ctx, l: number): Range {
 function isBlank(s: string): boolean {
   return leadOf(s) === s.length;
 }
-
 
 function isCommentAt(line: string, i: number): boolean {
   const c = line.charCodeAt(i);
@@ -403,7 +441,10 @@ function parseTitle(line: string): string | undefined {
   }
   if (plain) return j > i ? line.slice(i, j) : undefined;
   const t = line.slice(i, j);
-  const cleaned = t.replace(/^[\s=\-–—_*~+─━═│┃|<>.:·•#]+/u, '').replace(/[\s=\-–—_*~+─━═│┃|<>.:·•#]+$/u, '').trim();
+  const cleaned = t
+    .replace(/^[\s=\-–—_*~+─━═│┃|<>.:·•#]+/u, '')
+    .replace(/[\s=\-–—_*~+─━═│┃|<>.:·•#]+$/u, '')
+    .trim();
   return cleaned.length > 0 ? cleaned : undefined;
 }
 
@@ -438,8 +479,10 @@ function checkDirective(ctx: Ctx, d: Directive): void {
   const r = copyRange(d.range);
   if (DIRECTIVES_KNOWN.has(d.name)) {
     if (d.name === 'name' && !d.value) diag(ctx, r, 'warning', 'WL_PARSE_DIRECTIVE', '`@name` needs a value: `# @name login`');
-    else if (d.name === 'name' && /\s/.test(d.value)) diag(ctx, r, 'warning', 'WL_PARSE_DIRECTIVE', `request name "${d.value}" has spaces; chaining refers to names like \`{{${d.value.split(/\s/)[0]}.response.body.$}}\``);
-    else if (d.name === 'timeout' && !/^\d+(?:\s*(?:ms|s|m))?$/.test(d.value)) diag(ctx, r, 'warning', 'WL_PARSE_DIRECTIVE', `\`@timeout\` needs milliseconds, e.g. \`# @timeout 5000\` (got "${d.value}")`);
+    else if (d.name === 'name' && /\s/.test(d.value))
+      diag(ctx, r, 'warning', 'WL_PARSE_DIRECTIVE', `request name "${d.value}" has spaces; chaining refers to names like \`{{${d.value.split(/\s/)[0]}.response.body.$}}\``);
+    else if (d.name === 'timeout' && !/^\d+(?:\s*(?:ms|s|m))?$/.test(d.value))
+      diag(ctx, r, 'warning', 'WL_PARSE_DIRECTIVE', `\`@timeout\` needs milliseconds, e.g. \`# @timeout 5000\` (got "${d.value}")`);
     else if (d.name === 'connection' && !/^(new|close|reuse)$/.test(d.value)) diag(ctx, r, 'warning', 'WL_PARSE_DIRECTIVE', `\`@connection\` is new, close or reuse (got "${d.value}")`);
   } else if (DIRECTIVES_KEPT.has(d.name)) {
     diag(ctx, r, 'info', 'WL_PARSE_NOT_SUPPORTED', `not supported: directive \`@${d.name}\` is kept but has no effect`);
@@ -550,7 +593,7 @@ function matchRequestLine(ctx: Ctx, l: number): RequestLine | 'no-url' | undefin
   // METHOD_LINE by hand: one request line per region, and exec's match array and groups are garbage.
   const blanks = methodLineBlanks(t);
   if (blanks < 0) {
-    if (KNOWN_METHODS.has(t) ) return 'no-url';
+    if (KNOWN_METHODS.has(t)) return 'no-url';
     return undefined;
   }
   const method = t.slice(0, blanks);
@@ -650,8 +693,14 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
       const line = lines[l];
       const lead = leadOf(line);
       if (lead === line.length) continue;
-      if (line.startsWith('/*', lead)) { l = skipBlockComment(ctx, l, end, '*/') - 1; continue; }
-      if (line.startsWith('<!--', lead)) { l = skipBlockComment(ctx, l, end, '-->') - 1; continue; }
+      if (line.startsWith('/*', lead)) {
+        l = skipBlockComment(ctx, l, end, '*/') - 1;
+        continue;
+      }
+      if (line.startsWith('<!--', lead)) {
+        l = skipBlockComment(ctx, l, end, '-->') - 1;
+        continue;
+      }
       if (isCommentAt(line, lead)) {
         if (line.charCodeAt(lead) === 35 && TEMPLATE_LINE.test(line)) {
           const t = line.trim();
@@ -712,7 +761,10 @@ export function parseRegion(lines: string[], start: number, end: number, hasSepa
         diag(ctx, lineRange(ctx, l), 'error', 'WL_PARSE_URL_MISSING', `\`${t}\` has no URL: write \`${t} https://host/path\``);
         continue;
       }
-      if (m) { req = m; break; }
+      if (m) {
+        req = m;
+        break;
+      }
       diag(ctx, lineRange(ctx, l), 'info', 'WL_PARSE_TEXT', 'text ignored: not a request line (a line with only a URL needs a scheme, localhost, an IP address or a {{variable}} first)');
     }
     if (!req) {
@@ -806,11 +858,20 @@ function parseRequest(ctx: Ctx, rl: RequestLine, reqLine: number, end: number, p
   for (; l < contentEnd; l++) {
     const line = lines[l];
     const lead = leadOf(line);
-    if (lead === line.length) { l++; break; }
+    if (lead === line.length) {
+      l++;
+      break;
+    }
     if (isCommentAt(line, lead)) continue;
     // A `/* … */` note right under the headers is a comment, as it is above the request line.
-    if (line.startsWith('/*', lead)) { l = skipBlockComment(ctx, l, contentEnd, '*/') - 1; continue; }
-    if (isAfterRequestLine(line, lead)) { bodyStart = l; break; }
+    if (line.startsWith('/*', lead)) {
+      l = skipBlockComment(ctx, l, contentEnd, '*/') - 1;
+      continue;
+    }
+    if (isAfterRequestLine(line, lead)) {
+      bodyStart = l;
+      break;
+    }
     const colon = line.indexOf(':', lead);
     let nameEnd = colon;
     while (nameEnd > lead && isWs(line.charCodeAt(nameEnd - 1))) nameEnd--;
@@ -1054,7 +1115,14 @@ export function parseHttpFile(text: string): HttpFile {
     return {
       regions: [],
       variables: [],
-      diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: 'error', code: 'WL_PARSE_INTERNAL', message: `internal parser error: ${err instanceof Error ? err.message : String(err)}` }],
+      diagnostics: [
+        {
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+          severity: 'error',
+          code: 'WL_PARSE_INTERNAL',
+          message: `internal parser error: ${err instanceof Error ? err.message : String(err)}`,
+        },
+      ],
       lineCount: 1,
     };
   }

@@ -88,7 +88,12 @@ export function scanVariables(
     } else if (looksLikeExpression(name)) {
       // httpYac evaluates JavaScript between the braces; we keep the reference and say we don't.
       out.push({ name, raw, range: r, encode, kind: 'plain' });
-      diags.push({ range: rangeAt(makePosition, line, open, close + 2), severity: 'info', code: 'WL_PARSE_NOT_SUPPORTED', message: `not supported: JavaScript expression \`${raw}\` (httpYac); it is kept but not evaluated` });
+      diags.push({
+        range: rangeAt(makePosition, line, open, close + 2),
+        severity: 'info',
+        code: 'WL_PARSE_NOT_SUPPORTED',
+        message: `not supported: JavaScript expression \`${raw}\` (httpYac); it is kept but not evaluated`,
+      });
     } else {
       let k = 0;
       while (k < name.length && PLAIN_CHAR.test(name.charAt(k))) k++;

@@ -153,7 +153,8 @@ function explain(i: PredictionInput, modelMs: number, ratio: number | undefined,
   if (i.bytesDown > TCP_INITIAL_WINDOW) why.push('slow start: a body over 10 segments takes extra round trips');
   const rest = diff - named;
   if (!sequential && rest > 0.3 * modelMs) why.push(`${r1(rest)} ms more: requests that waited on earlier responses (chained), or more requests than one window`);
-  else if (rest > Math.max(1, 0.02 * modelMs)) why.push(`${why.length ? 'the other ' : ''}${r1(rest)} ms: ${i.tls12 + i.tls13 > 0 ? 'TLS handshake work, ' : ''}timers and the local network stack, a few ms per round trip`);
+  else if (rest > Math.max(1, 0.02 * modelMs))
+    why.push(`${why.length ? 'the other ' : ''}${r1(rest)} ms: ${i.tls12 + i.tls13 > 0 ? 'TLS handshake work, ' : ''}timers and the local network stack, a few ms per round trip`);
   let text = `${diff >= 0 ? '+' : ''}${r1(diff)} ms beyond the model${why.length ? `: ${why.join('; ')}` : ''}.`;
   if (i.tls12) text += ` (The model counts each TLS 1.2 handshake as 2 RTT, TLS 1.3 as 1.)`;
   return text;

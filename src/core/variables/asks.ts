@@ -118,4 +118,3 @@ export function authField(config: AuthConfig, ...names: string[]): string | unde
   }
   return undefined;
 }
-

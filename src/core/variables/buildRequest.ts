@@ -74,10 +74,12 @@ function applyAuthorization(req: RequestNode, headers: Array<[string, string]>, 
   const node = req.headers.find((h) => h.name.toLowerCase() === 'authorization');
   const written = node ? credentialsAsWritten(node.value, res) : undefined;
   // Else the pair may come from one variable (`Basic {{credentials}}`): split the value.
-  const pair = written ?? (() => {
-    const m = /^(Basic|Digest)\s+(\S+)\s+(\S+)\s*$/i.exec(value);
-    return m ? { scheme: m[1].toLowerCase(), user: m[2], password: m[3] } : undefined;
-  })();
+  const pair =
+    written ??
+    (() => {
+      const m = /^(Basic|Digest)\s+(\S+)\s+(\S+)\s*$/i.exec(value);
+      return m ? { scheme: m[1].toLowerCase(), user: m[2], password: m[3] } : undefined;
+    })();
   const colon = /^Basic\s+(\S*:\S*)\s*$/i.exec(value);
   if (pair?.scheme === 'basic' || colon) {
     const plain = pair ? `${pair.user}:${pair.password}` : colon![1];
@@ -200,7 +202,11 @@ function toRequestBody(joined: ReturnType<typeof joinPieces>): RequestBody | und
 function reportNoHost(req: RequestNode, res: VariableResolver): void {
   const ctx = res.context;
   const where = ctx.envName ? `in the file, environment "${ctx.envName}" or $shared` : 'in the file or $shared, and no environment is selected';
-  res.report(req.url.range, 'WL_VAR_UNRESOLVED', `variable host is not defined ${where}: "${req.url.text}" is a path only; define host (e.g. "@host = localhost:8080" or in http-client.env.json), add a Host header, or write the full URL`);
+  res.report(
+    req.url.range,
+    'WL_VAR_UNRESOLVED',
+    `variable host is not defined ${where}: "${req.url.text}" is a path only; define host (e.g. "@host = localhost:8080" or in http-client.env.json), add a Host header, or write the full URL`,
+  );
 }
 
 /** Scheme defaults to http:// (ws:// for WebSocket); a path-only target takes the Host header or `{{host}}`. */
@@ -213,10 +219,13 @@ function completeUrl(url: string, req: RequestNode, headers: Array<[string, stri
   let full = url;
   if (url.startsWith('/')) {
     const h = headerIndex(headers, 'host');
-    const host = h >= 0 ? headers[h][1].trim() : (() => {
-      const v = res.lookup('host', req.url.range);
-      return v.found ? v.value : undefined;
-    })();
+    const host =
+      h >= 0
+        ? headers[h][1].trim()
+        : (() => {
+            const v = res.lookup('host', req.url.range);
+            return v.found ? v.value : undefined;
+          })();
     if (!host) {
       reportNoHost(req, res);
       return undefined;
@@ -284,10 +293,7 @@ export function resolveRegion(file: HttpFile, regionIndex: number, ctx: ResolveC
   const method = req.method.toUpperCase();
   if (method === 'GRPC') res.report(req.methodRange, 'WL_RESOLVE_UNSUPPORTED', 'not supported: gRPC requests');
 
-  const headers: Array<[string, string]> = req.headers.map((h) => [
-    h.name.includes('{{') ? res.substituteString(h.name, h.nameRange).text.trim() : h.name,
-    res.substituteText(h.value).text.trim(),
-  ]);
+  const headers: Array<[string, string]> = req.headers.map((h) => [h.name.includes('{{') ? res.substituteString(h.name, h.nameRange).text.trim() : h.name, res.substituteText(h.value).text.trim()]);
   const target = res.substituteText(req.url);
   // An unresolved reference is reported already; don't add "not a valid URL" on top of it.
   const url = target.complete ? completeUrl(target.text.trim(), req, headers, res) : target.text.trim();
@@ -320,7 +326,12 @@ export function resolveRegion(file: HttpFile, regionIndex: number, ctx: ResolveC
     const pieces = bodyPieces(req.body.parts, b);
     if (isGraphql) {
       if (pieces.some((p) => p.kind === 'file')) res.report(req.body.range, 'WL_RESOLVE_UNSUPPORTED', 'not supported: a file inside a GraphQL body');
-      const text = joinPieces(pieces.filter((p) => p.kind === 'bytes'), false).map((p) => (p.kind === 'text' ? p.text : '')).join('');
+      const text = joinPieces(
+        pieces.filter((p) => p.kind === 'bytes'),
+        false,
+      )
+        .map((p) => (p.kind === 'text' ? p.text : ''))
+        .join('');
       const json = graphqlBody(text, res, req.body.range);
       if (json !== undefined) out.body = { kind: 'bytes', data: encoder.encode(json) };
       if (ct < 0) headers.push(['Content-Type', 'application/json']);
@@ -368,10 +379,12 @@ export function variableDiagnostics(file: HttpFile, ctx: ResolveContext): ParseD
   res.quietOnParserErrors = true;
   reportEnvironmentProblems(res, env, ctx, ZERO);
   // A prompted name is defined: its value is typed when the request is sent.
-  for (const region of file.regions) for (const d of region.directives) if (d.name === 'prompt') {
-    const p = promptDirective(d);
-    if (p) res.promptNames.add(p.name);
-  }
+  for (const region of file.regions)
+    for (const d of region.directives)
+      if (d.name === 'prompt') {
+        const p = promptDirective(d);
+        if (p) res.promptNames.add(p.name);
+      }
   for (const v of file.variables) res.substituteText(v.value);
   const baseDir = dirname(ctx.filePath);
   file.regions.forEach((region) => {

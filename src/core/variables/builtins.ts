@@ -81,7 +81,16 @@ const UNSUPPORTED = new Set(['$aadToken', '$aadV2Token', '$oidcAccessToken', '$p
 /** Evaluates a built-in; `name` is what stands between the braces (`$timestamp -1 d`). */
 export function evaluateBuiltin(name: string, env: BuiltinEnv): BuiltinResult {
   const call = /^(\$[A-Za-z_.]+)\s*\(([^)]*)\)\s*$/.exec(name);
-  if (call) return evaluateCall(call[1], call[2].split(',').map((s) => s.trim()).filter((s) => s !== ''), env, name);
+  if (call)
+    return evaluateCall(
+      call[1],
+      call[2]
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+      env,
+      name,
+    );
   const head = /^\$[A-Za-z_.]+/.exec(name)?.[0];
   if (!head) return fail(`unknown built-in variable "${name}"`, 'WL_VAR_UNRESOLVED');
   const rest = name.slice(head.length);
@@ -174,8 +183,7 @@ function evaluateCall(head: string, args: string[], env: BuiltinEnv, name: strin
     case '$random.numeric': {
       const n = count();
       if (typeof n === 'string') return fail(n);
-      const alphabet =
-        head === '$random.alphabetic' ? LETTERS : head === '$random.alphanumeric' ? LETTERS + DIGITS + '_' : head === '$random.hexadecimal' ? DIGITS + 'abcdef' : DIGITS;
+      const alphabet = head === '$random.alphabetic' ? LETTERS : head === '$random.alphanumeric' ? LETTERS + DIGITS + '_' : head === '$random.hexadecimal' ? DIGITS + 'abcdef' : DIGITS;
       return { ok: true, value: randomChars(env, alphabet, n) };
     }
     case '$random.uuid':

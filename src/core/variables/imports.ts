@@ -23,9 +23,7 @@ export interface FileAccess {
   parse(text: string): HttpFile;
 }
 
-export type RunTarget =
-  | { kind: 'request'; name: string; overrides: Record<string, string> }
-  | { kind: 'file'; path: string; overrides: Record<string, string> };
+export type RunTarget = { kind: 'request'; name: string; overrides: Record<string, string> } | { kind: 'file'; path: string; overrides: Record<string, string> };
 
 /** `#Request 1 (@host=example.com, @user=me)` or `./other.http (@host=…)`. */
 export function parseRunTarget(value: string, fromFile: string): RunTarget | undefined {
@@ -67,14 +65,24 @@ export function loadImports(filePath: string, file: HttpFile, io: FileAccess): {
       const path = resolvePath(dirname(from), d.value.trim().replace(/^(["'])(.*)\1$/, '$2'));
       const where = at ?? d;
       if (chain.includes(path)) {
-        diagnostics.push({ range: where.valueRange ?? where.range, severity: 'warning', code: 'WL_IMPORT_CYCLE', message: `import cycle: ${[...chain, path].map(short).join(' → ')} (the repeated import is skipped)` });
+        diagnostics.push({
+          range: where.valueRange ?? where.range,
+          severity: 'warning',
+          code: 'WL_IMPORT_CYCLE',
+          message: `import cycle: ${[...chain, path].map(short).join(' → ')} (the repeated import is skipped)`,
+        });
         continue;
       }
       if (seen.has(path)) continue;
       const text = io.readFile(path);
       if (text === undefined) {
         const via = at ? ` (imported by ${short(from)})` : '';
-        diagnostics.push({ range: where.valueRange ?? where.range, severity: 'error', code: 'WL_IMPORT_NOT_FOUND', message: `cannot import ${d.value.trim()}: no such file (looked at ${path})${via}` });
+        diagnostics.push({
+          range: where.valueRange ?? where.range,
+          severity: 'error',
+          code: 'WL_IMPORT_NOT_FOUND',
+          message: `cannot import ${d.value.trim()}: no such file (looked at ${path})${via}`,
+        });
         continue;
       }
       seen.add(path);

@@ -5,15 +5,6 @@ export type { NamedExchange } from './chaining';
 export { parseRequestRef, selectFromExchange, type RequestRef } from './chaining';
 export { evaluateBuiltin } from './builtins';
 export { scanRefs, type FoundRef } from './scan';
-export {
-  environmentNames,
-  flattenRestClientSettings,
-  loadEnvironments,
-  loadDotenv,
-  lookupEnv,
-  PUBLIC_ENV_FILE,
-  PRIVATE_ENV_FILE,
-  type LoadedEnvironments,
-} from './environments';
+export { environmentNames, flattenRestClientSettings, loadEnvironments, loadDotenv, lookupEnv, PUBLIC_ENV_FILE, PRIVATE_ENV_FILE, type LoadedEnvironments } from './environments';
 export { authBuiltin, authConfig, authField, environmentObject, inputBuiltin, isSecretName, promptDirective, type Ask, type AuthConfig } from './asks';
 export { findNamedRegion, importDiagnostics, loadImports, parseRunTarget, usesImports, type ImportedFile, type RunTarget } from './imports';

@@ -159,9 +159,17 @@ export class VariableResolver {
     });
     // Between two listed references on one line, or before the first on the first line, or after the last on the last line.
     const around =
-      prev && next ? (prev.end.line === next.start.line ? next.start.line : undefined)
-      : next ? (next.start.line === start.line ? start.line : undefined)
-      : prev?.end.line === end.line ? end.line : undefined;
+      prev && next
+        ? prev.end.line === next.start.line
+          ? next.start.line
+          : undefined
+        : next
+          ? next.start.line === start.line
+            ? start.line
+            : undefined
+          : prev?.end.line === end.line
+            ? end.line
+            : undefined;
     if (around !== undefined) {
       const delta = deltaOn(around);
       if (delta !== undefined) return onLine(around, delta);
@@ -268,7 +276,12 @@ export class VariableResolver {
       this.report(range, 'WL_VAR_UNSUPPORTED', `not supported: {{${ref.name}}} is an expression (httpYac evaluates JavaScript there), not a variable name`);
     } else if (this.scriptNames.has(ref.name)) {
       // Set by a script of this file at run time: only an error when the run reaches it unset.
-      if (this.ctx.scriptVariable) this.report(range, 'WL_VAR_UNRESOLVED', `variable ${ref.name} is set by a script in this file (client.global.set / request.variables.set), which has not set it: did that script fail or not run yet?`);
+      if (this.ctx.scriptVariable)
+        this.report(
+          range,
+          'WL_VAR_UNRESOLVED',
+          `variable ${ref.name} is set by a script in this file (client.global.set / request.variables.set), which has not set it: did that script fail or not run yet?`,
+        );
     } else {
       const where = this.ctx.envName ? `in the file, environment "${this.ctx.envName}" or $shared` : 'in the file or $shared, and no environment is selected';
       this.report(range, 'WL_VAR_UNRESOLVED', `variable ${ref.name} is not defined ${where}`);

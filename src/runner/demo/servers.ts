@@ -100,7 +100,9 @@ function makeHandler(tokens: Set<string>, label: string) {
 
 async function makeCertificate(): Promise<{ key: string; cert: string }> {
   const selfsigned = await import('selfsigned');
-  const generate = (selfsigned as unknown as { generate: typeof import('selfsigned').generate }).generate ?? (selfsigned as unknown as { default: { generate: typeof import('selfsigned').generate } }).default.generate;
+  const generate =
+    (selfsigned as unknown as { generate: typeof import('selfsigned').generate }).generate ??
+    (selfsigned as unknown as { default: { generate: typeof import('selfsigned').generate } }).default.generate;
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     algorithm: 'sha256',
@@ -109,7 +111,13 @@ async function makeCertificate(): Promise<{ key: string; cert: string }> {
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
     ],
   });
   return { key: pems.private, cert: pems.cert };

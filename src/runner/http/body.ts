@@ -74,7 +74,11 @@ export function bytesRef(data: Uint8Array, mime: string | undefined, limit: numb
 export function decoderFor(contentEncoding: string | undefined): Transform | undefined {
   if (!contentEncoding) return undefined;
   // Several codings apply in order; undo the last one only if it is the only one we know.
-  const codings = contentEncoding.toLowerCase().split(',').map((s) => s.trim()).filter((s) => s && s !== 'identity');
+  const codings = contentEncoding
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && s !== 'identity');
   if (codings.length !== 1) return undefined;
   // Servers often end gzip/deflate streams without a final flush; accept what arrived.
   const lenient = { flush: zlibConstants.Z_SYNC_FLUSH, finishFlush: zlibConstants.Z_SYNC_FLUSH };

@@ -35,7 +35,7 @@ export function parseDigestChallenge(header: string): DigestChallenge | undefine
   };
 }
 
-const HASHES: Record<string, string> = { 'MD5': 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' };
+const HASHES: Record<string, string> = { MD5: 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' };
 
 /** True when this challenge names an algorithm we can answer. */
 export function canAnswer(c: DigestChallenge): boolean {
@@ -43,15 +43,7 @@ export function canAnswer(c: DigestChallenge): boolean {
 }
 
 /** The `Authorization` value answering `c` for `method uri`; `nc` counts uses of this nonce. */
-export function digestAuthorization(
-  c: DigestChallenge,
-  user: string,
-  password: string,
-  method: string,
-  uri: string,
-  nc = 1,
-  cnonce = randomBytes(16).toString('hex'),
-): string {
+export function digestAuthorization(c: DigestChallenge, user: string, password: string, method: string, uri: string, nc = 1, cnonce = randomBytes(16).toString('hex')): string {
   const alg = c.algorithm.toUpperCase();
   const sess = alg.endsWith('-SESS');
   const hashName = HASHES[alg.replace(/-SESS$/, '')] ?? 'md5';
@@ -67,14 +59,7 @@ export function digestAuthorization(
   const response = qop ? H(`${ha1}:${c.nonce}:${ncHex}:${cnonce}:${qop}:${ha2}`) : H(`${ha1}:${c.nonce}:${ha2}`);
   const quote = (s: string): string => `"${s.replace(/(["\\])/g, '\\$1')}"`;
   const username = c.userhash ? H(`${user}:${c.realm}`) : user;
-  const parts = [
-    `username=${quote(username)}`,
-    `realm=${quote(c.realm)}`,
-    `nonce=${quote(c.nonce)}`,
-    `uri=${quote(uri)}`,
-    `algorithm=${c.algorithm}`,
-    `response=${quote(response)}`,
-  ];
+  const parts = [`username=${quote(username)}`, `realm=${quote(c.realm)}`, `nonce=${quote(c.nonce)}`, `uri=${quote(uri)}`, `algorithm=${c.algorithm}`, `response=${quote(response)}`];
   if (qop) parts.push(`qop=${qop}`, `nc=${ncHex}`, `cnonce=${quote(cnonce)}`);
   if (c.opaque !== undefined) parts.push(`opaque=${quote(c.opaque)}`);
   if (c.userhash) parts.push('userhash=true');

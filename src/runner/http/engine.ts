@@ -206,12 +206,15 @@ export class HttpEngine {
     const m = /^pipeline:(\d+)$/.exec(this.mode);
     this.pipelineDepth = m ? Math.max(1, Number(m[1])) : 1;
     // One listener for the run, not one per request: cancelling aborts every exchange in flight.
-    opts.signal?.addEventListener('abort', () => {
-      for (const a of this.inFlight) this.abortForRun(a);
-    }, { once: true });
+    opts.signal?.addEventListener(
+      'abort',
+      () => {
+        for (const a of this.inFlight) this.abortForRun(a);
+      },
+      { once: true },
+    );
     this.tracker = new ConnectionTracker({ recorder: opts.recorder, mode: opts.mode, keepAliveMarginMs: KEEP_ALIVE_MARGIN_MS });
   }
-
 
   /** Never rejects for network/HTTP failures: the exchange carries `error`. */
   async send(req: ResolvedRequest, callOpts: { signal?: AbortSignal } = {}): Promise<SendResult> {
@@ -242,7 +245,10 @@ export class HttpEngine {
       const res = result.exchange.response;
       if (result.exchange.error || !res) return result;
       if (res.status === 401 && digest && !digest.tried) {
-        const challenge = res.headers.filter(([k]) => k.toLowerCase() === 'www-authenticate').map(([, v]) => parseDigestChallenge(v)).find((c) => c && canAnswer(c));
+        const challenge = res.headers
+          .filter(([k]) => k.toLowerCase() === 'www-authenticate')
+          .map(([, v]) => parseDigestChallenge(v))
+          .find((c) => c && canAnswer(c));
         if (challenge) {
           digest.tried = true;
           const uri = attempt.path;
@@ -306,7 +312,9 @@ export class HttpEngine {
       // Shared per engine so TLS sessions resume across this run's connections, like a browser.
       const ca = this.opts.ca === undefined ? undefined : [...tls.rootCertificates, ...(Array.isArray(this.opts.ca) ? this.opts.ca : [this.opts.ca])];
       const cc = this.opts.clientCert;
-      const client = cc ? { ...(cc.cert ? { cert: cc.cert } : {}), ...(cc.key ? { key: cc.key } : {}), ...(cc.pfx ? { pfx: cc.pfx } : {}), ...(cc.passphrase !== undefined ? { passphrase: cc.passphrase } : {}) } : {};
+      const client = cc
+        ? { ...(cc.cert ? { cert: cc.cert } : {}), ...(cc.key ? { key: cc.key } : {}), ...(cc.pfx ? { pfx: cc.pfx } : {}), ...(cc.passphrase !== undefined ? { passphrase: cc.passphrase } : {}) }
+        : {};
       c = newConnector({ rejectUnauthorized: !insecure, allowH2: h2, timeout: 10_000, ...(ca ? { ca } : {}), ...client } as buildConnector.BuildOptions);
       this.connectors.set(key, c);
     }
@@ -581,16 +589,21 @@ export class HttpEngine {
       }
       const reqBody = a.body?.make() ?? null;
       const handler = new ExchangeHandler(this.tracker, trace, abort, this.bodyLimit, a.method === 'HEAD');
-      this.tracker.claimDispatch(trace, s.client, {
-        path,
-        method: a.method,
-        headers: sendHeaders,
-        body: reqBody as never,
-        // false keeps HEAD requests reusable too (undici closes after HEAD by default).
-        reset: closeWhy !== undefined,
-        // undici holds back the next pipelined request until headers arrive unless told it won't block.
-        blocking: this.pipelineDepth > 1 ? false : undefined,
-      } as Dispatcher.DispatchOptions, handler as unknown as Dispatcher.DispatchHandler);
+      this.tracker.claimDispatch(
+        trace,
+        s.client,
+        {
+          path,
+          method: a.method,
+          headers: sendHeaders,
+          body: reqBody as never,
+          // false keeps HEAD requests reusable too (undici closes after HEAD by default).
+          reset: closeWhy !== undefined,
+          // undici holds back the next pipelined request until headers arrive unless told it won't block.
+          blocking: this.pipelineDepth > 1 ? false : undefined,
+        } as Dispatcher.DispatchOptions,
+        handler as unknown as Dispatcher.DispatchHandler,
+      );
       const res = await handler.response;
       stage = 'receiving';
       const respHeaders = rawToPairs(res.raw);
@@ -780,7 +793,16 @@ export class HttpEngine {
   }
 
   private http10Host() {
-    return { recorder: this.recorder, mode: this.mode, network: this.opts.network, originsSeen: this.originsSeen, jar: this.jar, storeCookies: (h: Array<[string, string]>, u: URL) => this.storeCookies(h, u), finishTimings: (t: ExchangeTrace, at: number) => this.finishTimings(t, at), connections: this.http10Open };
+    return {
+      recorder: this.recorder,
+      mode: this.mode,
+      network: this.opts.network,
+      originsSeen: this.originsSeen,
+      jar: this.jar,
+      storeCookies: (h: Array<[string, string]>, u: URL) => this.storeCookies(h, u),
+      finishTimings: (t: ExchangeTrace, at: number) => this.finishTimings(t, at),
+      connections: this.http10Open,
+    };
   }
   private readonly http10Open = new Set<{ close(reason: 'client-closed'): void; closed: Promise<void> }>();
 

@@ -90,16 +90,17 @@ export function toWlError(err: unknown, stage: ExchangeStage, source?: SourceLoc
   }
   // undici brands parser errors; their `code` is sometimes unset.
   const parserError = !!err && typeof err === 'object' && (err as Record<symbol, unknown>)[Symbol.for('undici.error.UND_ERR_HTTP_PARSER')] === true;
-  if (
-    parserError ||
-    (code && code.startsWith('HPE_')) ||
-    code === 'UND_ERR_HEADERS_OVERFLOW' ||
-    code === 'UND_ERR_INFO' ||
-    (code && code.startsWith('ERR_HTTP2_'))
-  ) {
+  if (parserError || (code && code.startsWith('HPE_')) || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_INFO' || (code && code.startsWith('ERR_HTTP2_'))) {
     return make('WL_PROTOCOL', stagePhase(stage === 'queued' || stage === 'connecting' ? 'waiting' : stage), 'The server sent something that is not valid HTTP');
   }
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_URL' || code === 'ERR_INVALID_ARG_TYPE' || code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_HTTP_TOKEN' || code === 'ERR_INVALID_CHAR') {
+  if (
+    code === 'UND_ERR_INVALID_ARG' ||
+    code === 'ERR_INVALID_URL' ||
+    code === 'ERR_INVALID_ARG_TYPE' ||
+    code === 'ERR_INVALID_ARG_VALUE' ||
+    code === 'ERR_INVALID_HTTP_TOKEN' ||
+    code === 'ERR_INVALID_CHAR'
+  ) {
     return new WlError('WL_REQUEST_INVALID', `The request cannot be sent as written (${code}: ${msg})`, { phase: 'send', source, cause: err });
   }
   if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {

@@ -109,7 +109,11 @@ export async function sendHttp10(a: Http10Args): Promise<{ exchange: ExchangeTra
   const onClose = () => {
     if (conn.closedAt !== undefined) return;
     conn.closedAt = now();
-    const c = closing ?? (remoteEnded ? { reason: 'server-closed' as const, detail: 'HTTP/1.0: the server ended the response by closing' } : { reason: 'client-closed' as const, detail: 'HTTP/1.0: closed by Wirelane after the response' });
+    const c =
+      closing ??
+      (remoteEnded
+        ? { reason: 'server-closed' as const, detail: 'HTTP/1.0: the server ended the response by closing' }
+        : { reason: 'client-closed' as const, detail: 'HTTP/1.0: closed by Wirelane after the response' });
     conn.closeReason = c.reason;
     conn.closeDetail = c.detail;
     engine.recorder.updateConnection(conn.id, {});
@@ -129,7 +133,8 @@ export async function sendHttp10(a: Http10Args): Promise<{ exchange: ExchangeTra
   else a.signal.once('abort', onAbort);
   try {
     if (tlsInside) {
-      if (proxy) await new Promise<void>((resolve, reject) => requestTunnel(raw, `${net.isIPv6(host) ? `[${host}]` : host}:${port}`, proxy.authorization, 10_000, (err) => (err ? reject(err) : resolve())));
+      if (proxy)
+        await new Promise<void>((resolve, reject) => requestTunnel(raw, `${net.isIPv6(host) ? `[${host}]` : host}:${port}`, proxy.authorization, 10_000, (err) => (err ? reject(err) : resolve())));
       socket = tls.connect({ socket: raw, ...tlsOptions });
       socket.once('end', onEnd);
       socket.once('close', onClose);

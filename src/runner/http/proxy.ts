@@ -64,7 +64,10 @@ export function redactUserInfo(s: string): string {
 
 /** NO_PROXY's comma (or space) separated list. */
 export function splitNoProxy(value: string | undefined): string[] {
-  return (value ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function parseNoProxyRules(list: string[]): NoProxyRule[] {
@@ -162,10 +165,7 @@ export function requestTunnel(socket: net.Socket, target: string, authorization:
     finish(new WlError('WL_PROXY', `The proxy did not open a tunnel to ${target}: ${why}`, { phase: 'connect' }));
   };
   const onClose = () => finish(Object.assign(new Error(`The proxy closed the connection before answering CONNECT ${target}`), { code: 'UND_ERR_SOCKET' }));
-  const timer = setTimeout(
-    () => finish(Object.assign(new Error(`The proxy did not open a tunnel to ${target} within ${timeoutMs} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })),
-    timeoutMs,
-  );
+  const timer = setTimeout(() => finish(Object.assign(new Error(`The proxy did not open a tunnel to ${target} within ${timeoutMs} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeoutMs);
   timer.unref?.();
   socket.on('data', onData);
   socket.once('close', onClose);

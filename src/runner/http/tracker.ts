@@ -81,13 +81,7 @@ export interface ExchangeTrace {
 // Only what a request handler can't see: connections, and which socket a request was written
 // on. Body sent, response headers and the end come from the engine's own dispatch handler
 // (requestSent/responseHeaders/requestDone), so undici publishes nothing else per request.
-const CHANNELS = [
-  'undici:client:beforeConnect',
-  'undici:client:connected',
-  'undici:client:connectError',
-  'undici:client:sendHeaders',
-  'undici:request:create',
-] as const;
+const CHANNELS = ['undici:client:beforeConnect', 'undici:client:connected', 'undici:client:connectError', 'undici:client:sendHeaders', 'undici:request:create'] as const;
 
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -133,7 +127,6 @@ export class ConnectionTracker {
       this.handlers.push([name, fn]);
     }
   }
-
 
   /** `client.dispatch(opts, handler)`, claiming the request undici creates for `trace`. */
   claimDispatch<O, H>(trace: ExchangeTrace, client: { dispatch(o: O, h: H): boolean }, opts: O, handler: H): void {

@@ -144,7 +144,10 @@ export class ShapedSocket extends Duplex {
   private unrefd = false;
   private readonly plan: Array<[number, number]> = [];
 
-  constructor(private readonly raw: net.Socket, private readonly shaper: Shaper) {
+  constructor(
+    private readonly raw: net.Socket,
+    private readonly shaper: Shaper,
+  ) {
     super({ allowHalfOpen: false });
     const rtt = shaper.conditions.rttMs;
     this.upWindow = new SlowStart(rtt);
@@ -293,10 +296,13 @@ export class ShapedSocket extends Duplex {
       cb();
     }
     if (this.outQ.length && !this.rawFull) {
-      this.outTimer = setTimeout(() => {
-        this.outTimer = undefined;
-        this.pumpOut();
-      }, Math.max(0, this.outQ[0].at - t));
+      this.outTimer = setTimeout(
+        () => {
+          this.outTimer = undefined;
+          this.pumpOut();
+        },
+        Math.max(0, this.outQ[0].at - t),
+      );
       if (this.unrefd) this.outTimer.unref();
     }
   }
@@ -366,10 +372,13 @@ export class ShapedSocket extends Duplex {
       this.raw.resume();
     }
     if (this.inQ.length && !this.readPaused) {
-      this.inTimer = setTimeout(() => {
-        this.inTimer = undefined;
-        this.pumpIn();
-      }, Math.max(0, this.inQ[0].at - t));
+      this.inTimer = setTimeout(
+        () => {
+          this.inTimer = undefined;
+          this.pumpIn();
+        },
+        Math.max(0, this.inQ[0].at - t),
+      );
       if (this.unrefd) this.inTimer.unref();
     }
   }

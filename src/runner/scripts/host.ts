@@ -188,7 +188,13 @@ export class ScriptHost {
         src = { code: readFileSync(path, 'utf8'), file: s.file, line: 1 };
       } catch {
         const source = { file: shown, line: s.range.start.line + 1 };
-        out.checks.push({ name: `script ${s.file}`, kind: 'script', passed: false, source, error: { code: 'WL_SCRIPT_FILE', message: `cannot read the handler ${s.file}`, phase: 'script', hint: ERROR_HINTS.WL_SCRIPT_FILE, source } });
+        out.checks.push({
+          name: `script ${s.file}`,
+          kind: 'script',
+          passed: false,
+          source,
+          error: { code: 'WL_SCRIPT_FILE', message: `cannot read the handler ${s.file}`, phase: 'script', hint: ERROR_HINTS.WL_SCRIPT_FILE, source },
+        });
         return;
       }
     } else {
@@ -253,7 +259,15 @@ export class ScriptHost {
           kind: 'test',
           passed,
           source,
-          error: passed ? undefined : { code: 'WL_ASSERTION_FAILED', message: str(2) || 'the test failed', phase: 'script', hint: ERROR_HINTS.WL_ASSERTION_FAILED, source: failedAt ? { file: where.file, line: failedAt } : source },
+          error: passed
+            ? undefined
+            : {
+                code: 'WL_ASSERTION_FAILED',
+                message: str(2) || 'the test failed',
+                phase: 'script',
+                hint: ERROR_HINTS.WL_ASSERTION_FAILED,
+                source: failedAt ? { file: where.file, line: failedAt } : source,
+              },
         });
         return undefined;
       }

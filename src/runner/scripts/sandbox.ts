@@ -30,7 +30,10 @@ function loadLib(): { lib: QuickJsLib; wasm: string } {
   // From source (tests, tsx): the packages themselves. The bundles mark them external.
   const core = require('quickjs-emscripten-core') as typeof import('quickjs-emscripten-core');
   const variant = require('@jitl/quickjs-wasmfile-release-sync') as { default: QuickJsLib['RELEASE_SYNC'] };
-  return { lib: { newQuickJSWASMModuleFromVariant: core.newQuickJSWASMModuleFromVariant, newVariant: core.newVariant, RELEASE_SYNC: variant.default }, wasm: require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm') };
+  return {
+    lib: { newQuickJSWASMModuleFromVariant: core.newQuickJSWASMModuleFromVariant, newVariant: core.newVariant, RELEASE_SYNC: variant.default },
+    wasm: require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
+  };
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -269,7 +272,15 @@ export class Sandbox {
     // QuickJS has no error code for this; its message is the only signal it gives.
     if (d === null || (d && typeof d === 'object' && d.name === 'InternalError' && /out of memory/i.test(d.message ?? ''))) {
       this.dispose();
-      return { error: { code: 'WL_SCRIPT_MEMORY', message: `the script used more than ${Math.round((this.limits.memoryBytes ?? DEFAULT_MEMORY) / 1048576)} MiB and was stopped`, phase: 'script', hint: ERROR_HINTS.WL_SCRIPT_MEMORY, source: where } };
+      return {
+        error: {
+          code: 'WL_SCRIPT_MEMORY',
+          message: `the script used more than ${Math.round((this.limits.memoryBytes ?? DEFAULT_MEMORY) / 1048576)} MiB and was stopped`,
+          phase: 'script',
+          hint: ERROR_HINTS.WL_SCRIPT_MEMORY,
+          source: where,
+        },
+      };
     }
     const isObj = d && typeof d === 'object';
     const message = isObj ? `${d.name ?? 'Error'}: ${d.message ?? JSON.stringify(d)}` : `uncaught ${JSON.stringify(d)}`;

@@ -12,17 +12,7 @@ import WebSocket from 'ws';
 import { WlError, type SourceLocation } from '../../core/errors';
 import type { ResolvedRequest, WsScriptStep } from '../../core/request';
 import type { RunRecorder } from '../../core/timeline/recorder';
-import {
-  CLOSE_REASON_TEXT,
-  NO_TIMINGS,
-  type CloseReason,
-  type Exchange,
-  type ExchangeResponse,
-  type Timings,
-  type TlsInfo,
-  type WsFrame,
-  type WsSession,
-} from '../../core/timeline/model';
+import { CLOSE_REASON_TEXT, NO_TIMINGS, type CloseReason, type Exchange, type ExchangeResponse, type Timings, type TlsInfo, type WsFrame, type WsSession } from '../../core/timeline/model';
 import { toWlError, type ExchangeStage } from '../http/errors';
 import { DEFAULT_FRAME_DATA_BYTES, asBuffer, binaryPreview, textPreview } from './framePreview';
 import type { Shaper } from '../net/conditions';
@@ -173,9 +163,7 @@ class TrackedSession implements WsSessionHandle {
     if (url.protocol === 'http:') url.protocol = 'ws:';
     else if (url.protocol === 'https:') url.protocol = 'wss:';
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      this.failHandshake(
-        new WlError('WL_REQUEST_INVALID', `A WebSocket URL starts with ws:// or wss://, not ${url.protocol}//`, { phase: 'resolve', source: this.req.source }),
-      );
+      this.failHandshake(new WlError('WL_REQUEST_INVALID', `A WebSocket URL starts with ws:// or wss://, not ${url.protocol}//`, { phase: 'resolve', source: this.req.source }));
       return;
     }
     this.isTls = url.protocol === 'wss:';
@@ -201,9 +189,7 @@ class TrackedSession implements WsSessionHandle {
       });
     } catch (e) {
       // ws validates subprotocols and the URL synchronously.
-      this.failHandshake(
-        new WlError('WL_REQUEST_INVALID', `The WebSocket request cannot be sent as written: ${(e as Error).message}`, { phase: 'resolve', source: this.req.source, cause: e }),
-      );
+      this.failHandshake(new WlError('WL_REQUEST_INVALID', `The WebSocket request cannot be sent as written: ${(e as Error).message}`, { phase: 'resolve', source: this.req.source, cause: e }));
       return;
     }
     this.ws = ws;
@@ -285,8 +271,7 @@ class TrackedSession implements WsSessionHandle {
   /** Called when the socket closed, or at once when a failed handshake destroys it (so the caller sees it closed). */
   private connectionClosed(): void {
     if (this.connectionId === undefined || this.recorder.connection(this.connectionId)?.closedAt !== undefined) return;
-    const reason: CloseReason =
-      this.closeReasonOverride ?? (this.cancelled ? 'cancelled' : this.clientInitiated ? 'client-closed' : this.socketError ? 'error' : 'server-closed');
+    const reason: CloseReason = this.closeReasonOverride ?? (this.cancelled ? 'cancelled' : this.clientInitiated ? 'client-closed' : this.socketError ? 'error' : 'server-closed');
     const detail = this.socketError && reason === 'error' ? `${CLOSE_REASON_TEXT.error}: ${(this.socketError as NodeJS.ErrnoException).code ?? this.socketError.message}` : undefined;
     this.recorder.updateConnection(this.connectionId, { closedAt: now(), closeReason: reason, closeDetail: detail });
   }
@@ -519,7 +504,10 @@ class TrackedSession implements WsSessionHandle {
       if (this.refusing) return;
       if (this.t.response !== undefined) {
         // A 101 arrived but ws rejected it (bad Sec-WebSocket-Accept, a subprotocol not asked for…).
-        this.failHandshake(new WlError('WL_PROTOCOL', `The server's 101 response is not a valid WebSocket handshake: ${err.message}`, { phase: 'websocket', source: this.req.source, cause: err }), 'client-closed');
+        this.failHandshake(
+          new WlError('WL_PROTOCOL', `The server's 101 response is not a valid WebSocket handshake: ${err.message}`, { phase: 'websocket', source: this.req.source, cause: err }),
+          'client-closed',
+        );
         return;
       }
       this.failHandshake(toWlError(err, this.stage(), this.req.source), 'error');
