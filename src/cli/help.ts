@@ -1,5 +1,10 @@
 // `wirelane CMD --help`: what each command does and every option it takes, in one place.
 
+const NETWORK = `  --network PRESET    simulate a link on every connection: a preset (slow-4g, 3g, desktop, …), RTT/DOWN/UP, or off
+  --rtt MS            simulated round-trip time (sets or overrides the preset's)
+  --down KBPS         simulated download bandwidth, kbit/s
+  --up KBPS           simulated upload bandwidth, kbit/s`;
+
 const SENDING = `  --env NAME          environment of http-client.env.json to use (a file with one environment uses it)
   --name NAME         only the request named NAME (repeatable); requests it refers to are sent first
   --insecure          do not verify TLS certificates (for servers you control)
@@ -9,7 +14,8 @@ const SENDING = `  --env NAME          environment of http-client.env.json to us
   --har PATH          record the run as HAR 1.2 with connection ids and reasons
   --keep-secrets      do not redact Authorization, Cookie and private environment values in the HAR
   --html PATH         draw the run as the connection timeline in one self-contained HTML file
-  --json              print the result as JSON instead of a table`;
+  --json              print the result as JSON instead of a table
+${NETWORK}`;
 
 export const COMMAND_HELP: Record<string, string> = {
   check: `Usage: wirelane check FILE… [--env NAME] [--json]
@@ -56,7 +62,23 @@ Starts local HTTP/1.1, HTTP/2 and WebSocket servers on 127.0.0.1, runs examples/
 them and compares the connection modes; writes demo.har, compare.har and demo.html to DIR.
 
   --out DIR           output folder (default demo-out)
-  --no-compare        skip the comparison of modes`,
+  --no-compare        skip the comparison of modes
+${NETWORK}`,
+  test: `Usage: wirelane test FILE… [--env NAME] [--reporter junit|tap|json] [--output PATH] [options]
+
+Runs the files' requests with their response handlers (client.test, client.assert) and ?? lines,
+and reports every test: passed or failed, with the line that failed.
+
+  --env NAME          environment of http-client.env.json to use
+  --reporter NAME     junit, tap or json (default: text on the terminal)
+  --output PATH       write the report to PATH instead of stdout
+  --mode MODE         keep-alive (default), close, pipeline:N or h2
+  --insecure          do not verify TLS certificates (for servers you control)
+  --proxy URL         forward proxy http://[user:pass@]host:port, or 'off'
+  --timeout MS        time one request may take from start to last byte (default 30000)
+  --var NAME=VALUE    a variable for this run (repeatable), above the environment
+
+Exit codes: 0 every test passed, 1 a test failed (client.test, ??, a script error), 2 bad usage or a parse error.`,
 };
 
 /** True when the arguments ask for help (before a `--`, which ends the options). */

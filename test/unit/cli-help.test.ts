@@ -42,7 +42,7 @@ test('--version prints the package version and ends with a newline', () => {
 });
 
 test('every command answers --help on stdout with exit 0, naming every option it accepts', () => {
-  for (const cmd of ['check', 'run', 'compare', 'report', 'demo']) {
+  for (const cmd of ['check', 'run', 'compare', 'report', 'demo', 'test']) {
     const out = wirelane(cmd, '--help');
     assert.match(out, new RegExp(`^Usage: wirelane ${cmd}\\b`), cmd);
     assert.equal(wirelane('help', cmd), out, `wirelane help ${cmd}`);
