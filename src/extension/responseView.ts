@@ -163,16 +163,6 @@ export class ResponseDocuments implements vscode.TextDocumentContentProvider, vs
     if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
   }
 
-  /** A generated read-only document (the Compare table). */
-  async showText(name: string, language: string, text: string): Promise<vscode.TextDocument> {
-    const uri = vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/${++this.seq}/${name}` });
-    this.contents.set(uri.toString(), text);
-    let doc = await vscode.workspace.openTextDocument(uri);
-    if (doc.languageId !== language) doc = await vscode.languages.setTextDocumentLanguage(doc, language);
-    await vscode.window.showTextDocument(doc, { viewColumn: besideColumn(), preview: false, preserveFocus: true });
-    return doc;
-  }
-
   dispose(): void {
     this.registration.dispose();
     this.changed.dispose();
