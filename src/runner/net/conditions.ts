@@ -230,7 +230,9 @@ export class ShapedSocket extends Duplex {
     const wait = at - clock();
     if (wait <= 0) fn();
     else {
-      const t = setTimeout(fn, wait);
+      // A timer measures from the event loop's cached time, which can lag the clock: it may fire
+      // up to a millisecond before `at`. Checked again, so a simulated round trip is never short.
+      const t = setTimeout(() => this.after(at, fn), Math.ceil(wait));
       if (this.unrefd) t.unref();
     }
   }
