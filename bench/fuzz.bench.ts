@@ -7,7 +7,7 @@
 //
 //   npm run bench -- fuzz            (WL_FUZZ_RUNS=N, WL_FUZZ_SEED=S to change)
 
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,19 +17,14 @@ import { parseHttpFile, splitLines, type HttpFile } from '../src/core/httpfile';
 import { resolveRegion, variableDiagnostics, type ResolveContext } from '../src/core/variables';
 import { ServerHarness } from '../test/unit/serverHarness';
 import { rangesOf } from '../test/unit/astRanges';
+import { BLOCK_TOKENS, LINE_BREAKS, ODD_CHARACTERS, applyEdits, fixtureTexts } from '../test/fixtures/http/fuzzInputs';
 
 const RUNS = Number(process.env.WL_FUZZ_RUNS ?? 100_000);
 const LSP_DOCS = Number(process.env.WL_FUZZ_LSP_DOCS ?? 500);
 const SEED = Number(process.env.WL_FUZZ_SEED ?? 20261122);
 const SLOW_MS = 1000;
 
-const FIXTURES = join(__dirname, '..', 'test', 'fixtures', 'http');
-const fixtures = [
-  ...readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.http'))
-    .map((f) => join(FIXTURES, f)),
-  ...readdirSync(join(FIXTURES, 'broken')).map((f) => join(FIXTURES, 'broken', f)),
-].map((p) => readFileSync(p, 'utf8'));
+const fixtures = fixtureTexts();
 
 const TOKENS = [
   '###',
@@ -76,54 +71,19 @@ const TOKENS = [
   '{{a.response.body.//x}}',
   "{{b.response.headers['X']}}",
   '{{b.request.body.*}}',
-  '{%',
-  '%}',
-  '> {%',
-  '< {%',
-  '< ./f',
-  '<@ ./f',
-  '<>',
-  '<> ./r',
-  '??',
-  '?? status == 200',
-  '===',
-  '=== wait-for-server',
-  '/*',
-  '*/',
-  '<!--',
-  '-->',
-  '#if X',
-  'import ./a.http',
-  'run #x',
-  '?a=1',
-  '&b=2',
-  '',
-  ' ',
-  '\t',
-  '\uFEFF',
-  'é',
-  '한',
-  '🚀',
-  '\u0000',
-  '\uD800',
+  ...BLOCK_TOKENS,
+  ...ODD_CHARACTERS,
   'HTTP/3',
   '{"a": {{x}}}',
   '{{{{x}}}}',
   '{{ x }}',
 ];
-const BREAKS = ['\n', '\r\n', '\r', ' ', ''];
+const BREAKS = LINE_BREAKS;
 
 const soup = fc.array(fc.tuple(fc.constantFrom(...TOKENS), fc.constantFrom(...BREAKS)), { maxLength: 40 }).map((xs) => xs.map(([t, b]) => t + b).join(''));
 const mutated = fc
   .tuple(fc.constantFrom(...fixtures), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 20 }), fc.oneof(fc.constantFrom(...TOKENS, ...BREAKS), fc.string({ maxLength: 5 }))), { minLength: 1, maxLength: 6 }))
-  .map(([text, edits]) => {
-    let t = text;
-    for (const [pos, del, ins] of edits) {
-      const at = t.length === 0 ? 0 : pos % (t.length + 1);
-      t = t.slice(0, at) + ins + t.slice(at + del);
-    }
-    return t;
-  });
+  .map(([text, edits]) => applyEdits(text, edits));
 const input = fc.oneof({ weight: 5, arbitrary: soup }, { weight: 3, arbitrary: mutated }, { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) });
 
 // Environment files the resolver finds from the file's folder: public, private, and a broken one.

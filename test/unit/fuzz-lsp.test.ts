@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ServerHarness } from './serverHarness';
+import { LINE_BREAKS, ODD_CHARACTERS } from '../fixtures/http/fuzzInputs';
 
 const SEED = Number(process.env.WL_FUZZ_SEED ?? 4711);
 const DOCS = 80;
@@ -59,18 +60,9 @@ const TOKENS = [
   '?a=1',
   '&b=2',
   '{"a": {{x}}}',
-  '',
-  ' ',
-  '\t',
-  '\uFEFF',
-  'é',
-  '한',
-  '🚀',
-  '\u0000',
-  '\uD800',
+  ...ODD_CHARACTERS,
 ];
-// A lone '\r' is a line end too (LSP and the parser); edits may join it with a '\n' into one.
-const BREAKS = ['\n', '\r\n', '\r', ' ', ''];
+const BREAKS = LINE_BREAKS;
 
 const documentText = fc.array(fc.tuple(fc.constantFrom(...TOKENS), fc.constantFrom(...BREAKS)), { maxLength: 30 }).map((xs) => xs.map(([t, b]) => t + b).join(''));
 

@@ -2,91 +2,22 @@
 // the text and in order, and the incremental parser agrees with a full parse after any edits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { createIncrementalParser, parseHttpFile, splitLines, type HttpFile } from '../../src/core/httpfile';
 import { rangesOf } from './astRanges';
+import { EDGE_TOKENS, LINE_BREAKS, applyEdits, fixtureTexts } from '../fixtures/http/fuzzInputs';
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'http');
-const fixtures = [
-  ...readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.http'))
-    .map((f) => join(FIXTURES, f)),
-  ...readdirSync(join(FIXTURES, 'broken')).map((f) => join(FIXTURES, 'broken', f)),
-].map((p) => readFileSync(p, 'utf8'));
+const fixtures = fixtureTexts();
 
 // Pieces that sit on the edges of the grammar.
-const TOKENS = [
-  '###',
-  '### t',
-  '#',
-  '# @name x',
-  '// @timeout 5',
-  '@a = {{b}}',
-  '@',
-  'GET',
-  'GET http://h/{{x}}',
-  'POST /p',
-  'ws://h',
-  'WEBSOCKET {{u}}',
-  'HTTP/1.1 200 OK',
-  'H: v',
-  'X Y: z',
-  ':',
-  '{{',
-  '}}',
-  '{{$timestamp]}}',
-  '{{%q}}',
-  '{%',
-  '%}',
-  '> {%',
-  '< {%',
-  '< ./f',
-  '<@ ./f',
-  '<>',
-  '<> ./r',
-  '??',
-  '?? status == 200',
-  '===',
-  '=== wait-for-server',
-  '/*',
-  '*/',
-  '<!--',
-  '-->',
-  '#if X',
-  'import ./a.http',
-  'run #x',
-  '?a=1',
-  '&b=2',
-  '',
-  ' ',
-  '\t',
-  '\uFEFF',
-  'é',
-  '한',
-  '🚀',
-  '\u0000',
-  '\uD800',
-  'HTTP/3',
-  '{"a": 1}',
-];
-const BREAKS = ['\n', '\r\n', '\r', ' ', ''];
+const TOKENS = EDGE_TOKENS;
+const BREAKS = LINE_BREAKS;
 
 const soup = fc.array(fc.tuple(fc.constantFrom(...TOKENS), fc.constantFrom(...BREAKS)), { maxLength: 40 }).map((xs) => xs.map(([t, b]) => t + b).join(''));
 
 const mutated = fc
   .tuple(fc.constantFrom(...fixtures), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 20 }), fc.oneof(fc.constantFrom(...TOKENS, ...BREAKS), fc.string({ maxLength: 5 }))), { minLength: 1, maxLength: 6 }))
   .map(([text, edits]) => applyEdits(text, edits));
-
-function applyEdits(text: string, edits: Array<[number, number, string]>): string {
-  let t = text;
-  for (const [pos, del, ins] of edits) {
-    const at = t.length === 0 ? 0 : pos % (t.length + 1);
-    t = t.slice(0, at) + ins + t.slice(at + del);
-  }
-  return t;
-}
 
 function before(a: { line: number; character: number }, b: { line: number; character: number }): boolean {
   return a.line < b.line || (a.line === b.line && a.character <= b.character);

@@ -10,6 +10,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIncrementalParser, parseHttpFile } from '../../src/core/httpfile';
 import { generate } from '../fixtures/http/generate';
+import { EDGE_TOKENS, LINE_BREAKS } from '../fixtures/http/fuzzInputs';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'http');
 const SNAPSHOT = join(FIXTURES, 'ast-snapshot.json');
@@ -27,58 +28,9 @@ function plain(x: unknown): unknown {
   return JSON.parse(JSON.stringify(x));
 }
 
-// Pieces on the edges of the grammar (as in parser-fuzz.test.ts).
+// Pieces on the edges of the grammar: the parser fuzzer's (less NUL and a lone surrogate), and more.
 const TOKENS = [
-  '###',
-  '### t',
-  '#',
-  '# @name x',
-  '// @timeout 5',
-  '@a = {{b}}',
-  '@',
-  'GET',
-  'GET http://h/{{x}}',
-  'POST /p',
-  'ws://h',
-  'WEBSOCKET {{u}}',
-  'HTTP/1.1 200 OK',
-  'H: v',
-  'X Y: z',
-  ':',
-  '{{',
-  '}}',
-  '{{$timestamp]}}',
-  '{{%q}}',
-  '{%',
-  '%}',
-  '> {%',
-  '< {%',
-  '< ./f',
-  '<@ ./f',
-  '<>',
-  '<> ./r',
-  '??',
-  '?? status == 200',
-  '===',
-  '=== wait-for-server',
-  '/*',
-  '*/',
-  '<!--',
-  '-->',
-  '#if X',
-  'import ./a.http',
-  'run #x',
-  '?a=1',
-  '&b=2',
-  '',
-  ' ',
-  '\t',
-  '\uFEFF',
-  'é',
-  '한',
-  '🚀',
-  'HTTP/3',
-  '{"a": 1}',
+  ...EDGE_TOKENS.filter((t) => t !== '\u0000' && t !== '\uD800'),
   '{{ x.response.body.$.id }}',
   '{{a b}}',
   // Blanks that some scans skip and others don't.
@@ -90,7 +42,7 @@ const TOKENS = [
   '{{\u00a0% y }}',
   'get /x HTTP/1.1 ',
 ];
-const BREAKS = ['\n', '\r\n', '\r', ' ', ''];
+const BREAKS = LINE_BREAKS;
 
 /** The texts of the snapshot; only used when writing it (the snapshot keeps the texts). */
 function cases(): Array<Omit<Case, 'ast'>> {
