@@ -3,7 +3,9 @@
 // response or session view would add one more. A view goes to the group that already shows
 // Wirelane views, else to another existing group, and only makes a group when there is one.
 import * as vscode from 'vscode';
-import { RESPONSE_SCHEME } from './responseView';
+
+/** The scheme of the read-only response documents (src/extension/responseView.ts). */
+export const RESPONSE_SCHEME = 'wirelane-response';
 
 /** A tab Wirelane opened: a response document, the timeline, a WebSocket session view. */
 export function isWirelaneTab(tab: vscode.Tab): boolean {

@@ -4,12 +4,11 @@
 // language service. Large bodies are opened from the engine's temp file, never as one big string.
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
-import { besideColumn } from './columns';
+import { RESPONSE_SCHEME, besideColumn } from './columns';
 import { formatError } from '../core/errors';
 import { OPEN_REASON_TEXT, type Connection, type Exchange } from '../core/timeline/model';
 import { connectionUses } from '../core/timeline/summary';
 
-export const RESPONSE_SCHEME = 'wirelane-response';
 const KEEP = 50;
 
 export interface ResponseShown {
