@@ -21,7 +21,8 @@ export interface RawServer {
 /**
  * Paths: `/ok?ms=N` answers after N ms (answers on one socket go in order);
  * `/reset-before-headers`, `/reset-mid-body`, `/truncated-chunked`, `/malformed-status`,
- * `/never` (reads the request, never answers), `/ok-then-fin` (answers, then closes without a header saying so), `/close-before-headers` (FIN, no answer).
+ * `/never` (reads the request, never answers), `/ok-then-fin` (answers, then closes without a header saying so), `/close-before-headers` (FIN, no answer),
+ * `/http10` (answers `HTTP/1.0` and closes, as a 1.0 server does), `/http10-ka` (answers `HTTP/1.0` with `Connection: keep-alive` and keeps the socket).
  */
 export async function startRawServer(): Promise<RawServer> {
   const seen: RawSeen[] = [];
@@ -95,6 +96,12 @@ function answer(socket: net.Socket, path: string): Promise<void> {
       return new Promise(() => undefined);
     case '/never':
       return new Promise(() => undefined);
+    case '/http10':
+      socket.end('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      return new Promise(() => undefined);
+    case '/http10-ka':
+      socket.write('HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
+      return Promise.resolve();
     default: {
       const ms = Number(url.searchParams.get('ms') ?? 0);
       return new Promise((resolve) =>

@@ -13,43 +13,11 @@ import { summarize } from '../../src/core/timeline/summary';
 import { toHar } from '../../src/core/har/write';
 import { readHar } from '../../src/core/har/read';
 import { request } from './engineHelpers';
-
-/** `/close` answers HTTP/1.0 and closes; `/ka` answers HTTP/1.0 with Connection: keep-alive and keeps the socket. */
-async function startHttp10Server(): Promise<{ url: string; ports: number[]; close(): Promise<void> }> {
-  const ports: number[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let buf = '';
-    socket.on('data', (d) => {
-      buf += d.toString('latin1');
-      for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
-        const head = buf.slice(0, end);
-        buf = buf.slice(end + 4);
-        ports.push(socket.remotePort!);
-        const ka = /^GET \/ka /.test(head);
-        socket.write(`HTTP/1.0 200 OK\r\nContent-Length: 2\r\n${ka ? 'Connection: keep-alive\r\n' : ''}\r\nok`);
-        if (!ka) socket.end();
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    ports,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
+import { startRawServer } from '../servers/rawServer';
 
 /** Three sequential keep-alive requests to `path` of a fresh HTTP/1.0 server. */
 async function threeRequests(path: string): Promise<{ run: Run; server: { ports: number[] } }> {
-  const server = await startHttp10Server();
+  const server = await startRawServer();
   const recorder = new RunRecorder();
   const engine = new HttpEngine({ recorder, mode: 'keep-alive' });
   try {
@@ -58,11 +26,11 @@ async function threeRequests(path: string): Promise<{ run: Run; server: { ports:
     await engine.close();
     await server.close();
   }
-  return { run: recorder.finish(), server };
+  return { run: recorder.finish(), server: { ports: server.seen.map((x) => x.remotePort) } };
 }
 
 test('HTTP/1.0 without keep-alive: the real version is recorded, the server closes, the next connection opens because of it', async () => {
-  const { run, server } = await threeRequests('/close');
+  const { run, server } = await threeRequests('/http10');
   assert.deepEqual(
     run.exchanges.map((x) => x.response?.httpVersion),
     ['HTTP/1.0', 'HTTP/1.0', 'HTTP/1.0'],
@@ -90,7 +58,7 @@ test('HTTP/1.0 without keep-alive: the real version is recorded, the server clos
 });
 
 test('HTTP/1.0 with Connection: keep-alive from the server: the connection is reused', async () => {
-  const { run, server } = await threeRequests('/ka');
+  const { run, server } = await threeRequests('/http10-ka');
   assert.equal(new Set(server.ports).size, 1, 'the server saw one client port');
   assert.deepEqual(
     run.exchanges.map((x) => [x.response?.httpVersion, x.connectionId, x.reused]),
@@ -105,7 +73,7 @@ test('HTTP/1.0 with Connection: keep-alive from the server: the connection is re
 });
 
 test('a refused request saves no handshake, in close mode too, and the HAR gives the same summary as the live run', async () => {
-  const server = await startHttp10Server();
+  const server = await startRawServer();
   const refused = net.createServer();
   await new Promise<void>((r) => refused.listen(0, '127.0.0.1', r));
   const deadPort = (refused.address() as AddressInfo).port;
@@ -114,10 +82,10 @@ test('a refused request saves no handshake, in close mode too, and the HAR gives
     const recorder = new RunRecorder({ mode });
     const engine = new HttpEngine({ recorder, mode });
     try {
-      await engine.send(request(`${server.url}/ka`));
+      await engine.send(request(`${server.url}/http10-ka`));
       await engine.send(request(`http://127.0.0.1:${deadPort}/`));
       await engine.send(request(`http://127.0.0.1:${deadPort}/`));
-      await engine.send(request(`${server.url}/ka`));
+      await engine.send(request(`${server.url}/http10-ka`));
     } finally {
       await engine.close();
     }
