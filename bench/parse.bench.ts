@@ -49,7 +49,7 @@ function time(runs: number, fn: () => unknown, before?: () => unknown, label?: s
     cpu.push(cpuMs() - c0);
     spans.push([t0, t1]);
   }
-  if (label) windows.set(label, spans);
+  if (label) windows.set(label, [...(windows.get(label) ?? []), ...spans]);
   return { wall: median(wall), cpu: median(cpu) };
 }
 
@@ -76,13 +76,30 @@ if (process.argv.includes(CHILD)) {
   process.stdout.write(JSON.stringify(t));
   process.exit(0);
 }
-const baseline = time(15, () => text.split('\n'));
-const full = time(9, () => parseHttpFile(text), undefined, 'full');
-// A second baseline that allocates like the parse: V8's native JSON.parse building the same
+// The full parse and its two baselines, interleaved: each round times text.split('\n') (median of
+// 5, it is short), then JSON.parse of the same AST, then the parse, back to back, so a change in
+// the machine's load moves all three; the ratios reported are medians of the per-round ratios.
+// JSON.parse is the baseline that allocates like the parse: V8's native parser building the same
 // AST (as JSON, so without the parser's shared positions: more objects, not fewer). split('\n')
-// keeps nothing alive, so it never pays the collector's copying that dominates a full parse.
+// keeps nothing alive, so it never pays the collector's copying that most of a full parse is.
 const astJson = JSON.stringify(parseHttpFile(text));
-const jsonBaseline = time(9, () => JSON.parse(astJson));
+JSON.parse(astJson);
+const ROUNDS = 11;
+const splits: Timing[] = [];
+const jsons: Timing[] = [];
+const fulls: Timing[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  splits.push(time(5, () => text.split('\n')));
+  jsons.push(time(1, () => JSON.parse(astJson)));
+  fulls.push(time(1, () => parseHttpFile(text), undefined, 'full'));
+}
+const med = (ts: Timing[]): Timing => ({ wall: median(ts.map((t) => t.wall)), cpu: median(ts.map((t) => t.cpu)) });
+const baseline = med(splits);
+const jsonBaseline = med(jsons);
+const full = med(fulls);
+const fullPerSplit = median(fulls.map((t, i) => t.wall / splits[i].wall));
+const fullPerJson = median(fulls.map((t, i) => t.wall / jsons[i].wall));
+const jsonPerSplit = median(jsons.map((t, i) => t.wall / splits[i].wall));
 
 // One-line edits in the middle: a character typed (no line shift), and a line inserted (the rest shifts).
 const mid = text.indexOf('### read item 5001');
@@ -125,18 +142,21 @@ setTimeout(() => {
   observer.disconnect();
   const fullGc = gcMs('full');
 
-  const row = (what: string, t: Timing, target: string): string =>
-    `| ${what} | ${t.wall.toFixed(1)} ms | ${t.cpu.toFixed(0)} ms | ${(t.wall / baseline.wall).toFixed(1)}× | ${(t.wall / jsonBaseline.wall).toFixed(2)}× | ${target} |`;
+  /** Ratios default to this row's median over the baselines' medians; the interleaved rows pass their per-round medians. */
+  const row = (what: string, t: Timing, target: string, perSplit = t.wall / baseline.wall, perJson = t.wall / jsonBaseline.wall): string =>
+    `| ${what} | ${t.wall.toFixed(1)} ms | ${t.cpu.toFixed(0)} ms | ${perSplit.toFixed(1)}× | ${perJson.toFixed(2)}× | ${target} |`;
   const md = [
     '## parse',
     '',
     `Generated file: ${REQUESTS.toLocaleString('en')} requests, ${lineCount.toLocaleString('en')} lines, ${(text.length / 1024 / 1024).toFixed(1)} MB, ${regions} regions. Node ${process.version}, load average ${loadavg()[0].toFixed(1)} on this machine while measuring.`,
     '',
+    `Rows 1–3: ${ROUNDS} interleaved rounds, ratios are medians of the per-round ratios; the other rows are medians of their own runs against the baselines' medians.`,
+    '',
     "| what | median wall | median CPU | wall × split('\\n') | wall × JSON.parse(AST) | target |",
     '|---|---|---|---|---|---|',
     row("baseline: text.split('\\n')", baseline, ''),
-    row(`baseline: JSON.parse of the same AST as JSON (${(astJson.length / 1024 / 1024).toFixed(1)} MB)`, jsonBaseline, ''),
-    row('full parse (parseHttpFile)', full, '< 100 ms'),
+    row(`baseline: JSON.parse of the same AST as JSON (${(astJson.length / 1024 / 1024).toFixed(1)} MB)`, jsonBaseline, '', jsonPerSplit, 1),
+    row('full parse (parseHttpFile)', full, '< 100 ms', fullPerSplit, fullPerJson),
     fullSemi ? row(`full parse, node ${SEMI_SPACE}`, fullSemi, '< 100 ms') : `| full parse, node ${SEMI_SPACE} | failed: ${(child.stderr || String(child.error)).slice(0, 80)} | | | | |`,
     fullServer
       ? row(`full parse, node ${SERVER_NODE_FLAGS.join(' ')} (as the language server runs)`, fullServer, '< 100 ms')
