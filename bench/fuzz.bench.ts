@@ -17,7 +17,7 @@ import { parseHttpFile, splitLines, type HttpFile } from '../src/core/httpfile';
 import { resolveRegion, variableDiagnostics, type ResolveContext } from '../src/core/variables';
 import { ServerHarness } from '../test/unit/serverHarness';
 import { rangesOf } from '../test/unit/astRanges';
-import { BLOCK_TOKENS, LINE_BREAKS, ODD_CHARACTERS, applyEdits, fixtureTexts } from '../test/fixtures/http/fuzzInputs';
+import { BLOCK_TOKENS, LINE_BREAKS, MESSAGE_TOKENS, ODD_CHARACTERS, applyEdits, fixtureTexts } from '../test/fixtures/http/fuzzInputs';
 
 const RUNS = Number(process.env.WL_FUZZ_RUNS ?? 100_000);
 const LSP_DOCS = Number(process.env.WL_FUZZ_LSP_DOCS ?? 500);
@@ -43,13 +43,7 @@ const TOKENS = [
   '@a.b-c = 1',
   'GET',
   'GET http://{{host}}/{{x}}',
-  'POST /p',
-  'ws://h',
-  'WEBSOCKET {{u}}',
-  'HTTP/1.1 200 OK',
-  'H: v',
-  'X Y: z',
-  ':',
+  ...MESSAGE_TOKENS,
   'Host: {{host}}',
   'Authorization: Basic {{u}} {{p}}',
   'Authorization: Digest u p',
