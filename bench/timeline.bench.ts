@@ -83,9 +83,9 @@ async function interact(page: Page): Promise<{ frames: number[]; renders: number
     w.__run = true;
     const tl = w.wirelaneTimeline;
     const orig = tl.renderNow.bind(tl);
-    tl.renderNow = () => {
+    tl.renderNow = (...args) => {
       const s = performance.now();
-      orig();
+      orig(...args);
       w.__renders.push(performance.now() - s);
     };
     let last = performance.now();

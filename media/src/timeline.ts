@@ -12,7 +12,7 @@ import type { NetworkConditions } from '../../src/core/network';
 import { renderDetails } from './details';
 import { renderNetworkNote } from './network';
 import { clear, el } from './dom';
-import { buildModel, formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Group, type Lane, type TimelineModel } from './model';
+import { buildModel, formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Group, type Lane, type TimelineModel, type WsTrack } from './model';
 
 const GROUP_H = 26;
 const BAR_H = 14;
@@ -25,6 +25,13 @@ const NARROW_PX = 560;
 const LABEL_LINE_H = 15;
 const MAX_REASON_LINES = 4;
 const OVERSCAN_PX = 300;
+/**
+ * A redraw on an animation frame creates lanes and bars for at most this long; what is left waits
+ * for the next frame (nearest the view first). Positioning what exists is never cut short. Zooming
+ * out over 500 connections or jumping to the far end of the lanes made hundreds of elements in one
+ * frame (up to 100 ms: dropped frames).
+ */
+const CREATE_BUDGET_MS = 6;
 const MIN_MS_PER_PX = 0.0005;
 
 type Row = { kind: 'group'; group: Group; top: number; height: number } | { kind: 'lane'; lane: Lane; top: number; height: number; bars: Bar[] };
@@ -752,7 +759,7 @@ export class Timeline {
     this.scheduled = true;
     requestAnimationFrame(() => {
       this.scheduled = false;
-      this.renderNow();
+      this.renderNow(performance.now() + CREATE_BUDGET_MS);
     });
   }
 
@@ -761,7 +768,14 @@ export class Timeline {
     return this.firstPaint;
   }
 
-  renderNow(): void {
+  /** Time (performance.now()) after which no more lanes or bars are created in this redraw. */
+  private createUntil = Infinity;
+  private createdAll = true;
+
+  /** Draws what is in view. With `createUntil`, element creation stops then and resumes next frame. */
+  renderNow(createUntil = Infinity): void {
+    this.createUntil = createUntil;
+    this.createdAll = true;
     const w = this.trackWidth();
     const lw = this.labelWidth();
     this.root.style.setProperty('--wl-label-w', `${lw}px`);
@@ -780,16 +794,22 @@ export class Timeline {
     }
     const seenLanes = new Set<string>();
     const seenGroups = new Set<string>();
-    for (let i = lo; i < this.rows.length && this.rows[i]!.top <= bottom; i++) {
-      const r = this.rows[i]!;
-      if (r.kind === 'group') {
-        seenGroups.add(r.group.key);
-        this.drawGroup(r.group, r.top);
-      } else {
-        seenLanes.add(r.lane.key);
-        this.drawLane(r, w, viewEnd);
+    let end = lo;
+    while (end < this.rows.length && this.rows[end]!.top <= bottom) end++;
+    // Rows in view first, then the overscan: when creation is cut short, the view is complete.
+    const inView = (r: Row): boolean => r.top + r.height >= this.size.scrollTop && r.top <= this.size.scrollTop + this.size.rowsHeight;
+    for (const pass of [true, false])
+      for (let i = lo; i < end; i++) {
+        const r = this.rows[i]!;
+        if (inView(r) !== pass) continue;
+        if (r.kind === 'group') {
+          seenGroups.add(r.group.key);
+          this.drawGroup(r.group, r.top);
+        } else {
+          seenLanes.add(r.lane.key);
+          this.drawLane(r, w, viewEnd);
+        }
       }
-    }
     for (const [k, v] of this.laneViews)
       if (!seenLanes.has(k)) {
         v.el.remove();
@@ -800,7 +820,12 @@ export class Timeline {
         g.remove();
         this.groupViews.delete(k);
       }
+    this.createUntil = Infinity;
+    if (!this.createdAll) this.schedule();
     if (this.firstPaint === undefined && this.model.entries.length > 0) {
+      // Read the tick colours while nothing is waiting to be styled: read in the frame that first
+      // draws a WebSocket lane, it forced a style pass of every new element (a dropped frame).
+      if (this.model.lanes.some((l) => l.ws)) whenIdle(() => this.tickColors());
       this.firstPaint = performance.now();
       document.documentElement.dataset.wlPainted = String(this.model.entries.length);
     }
@@ -850,6 +875,7 @@ export class Timeline {
     const lane = r.lane;
     let v = this.laneViews.get(lane.key);
     if (!v) {
+      if (!this.mayCreate()) return;
       const e = el('div', `wl-lane${lane.ws ? ' wl-lane-ws' : ''}`, undefined, { role: 'group', 'aria-label': lane.aria });
       if (lane.connectionId !== undefined) {
         e.dataset.connectionId = lane.connectionId;
@@ -901,13 +927,14 @@ export class Timeline {
       const b = bars[i]!;
       if (b.start > viewEnd) break;
       if (b.end < this.viewStart - 2 * this.msPerPx) continue;
-      wanted.add(b.entry);
       let be = v.bars.get(b.entry);
       if (!be) {
+        if (!this.mayCreate()) continue;
         be = this.makeBar(b, lane);
         v.track.append(be);
         v.bars.set(b.entry, be);
       }
+      wanted.add(b.entry);
       const x = px(b.start);
       const width = Math.max(3, (b.end - b.start) / this.msPerPx);
       // Clamp far-off-screen geometry: layout precision degrades with huge coordinates.
@@ -926,6 +953,14 @@ export class Timeline {
         v.bars.delete(k);
       }
     if (v.canvas && lane.ws) this.drawTicks(v.canvas, lane, w, viewEnd);
+  }
+
+  /** False once this redraw's creation time is used up (the rest is created on the next frame). */
+  private mayCreate(): boolean {
+    if (this.createUntil === Infinity) return true;
+    if (this.createdAll && performance.now() < this.createUntil) return true;
+    this.createdAll = false;
+    return false;
   }
 
   private makeBar(b: Bar, lane: Lane): HTMLElement {
@@ -999,26 +1034,36 @@ export class Timeline {
     ctx.globalAlpha = 1;
     const lo = lowerBound(ws.times, this.viewStart - this.msPerPx);
     const last = [-1, -1];
-    for (let i = lo; i < ws.count; i++) {
+    for (let i = lo; i < ws.count;) {
       const t = ws.times[i]!;
       if (t > viewEnd) break;
       const x = Math.floor((t - this.viewStart) / this.msPerPx);
       const d = ws.dirs[i]!;
       const op = ws.opcodes[i]!;
-      if (op === 8) {
-        ctx.fillStyle = ctrl;
-        ctx.fillRect(x - 1, 4, 3, h - 8);
-        continue;
+      // Close frames are drawn below, each of them.
+      if (op !== 8 && last[d] !== x) {
+        last[d] = x;
+        const len = op === 9 || op === 10 ? 8 : 18;
+        ctx.fillStyle = d === 0 ? sent : recv;
+        if (d === 0) ctx.fillRect(x, mid - 5 - len, 1.5, len);
+        else ctx.fillRect(x, mid + 5, 1.5, len);
       }
-      // Many frames in one pixel column draw once: bounded work at any zoom.
-      if (last[d] === x) continue;
-      last[d] = x;
-      const len = op === 9 || op === 10 ? 8 : 18;
-      ctx.fillStyle = d === 0 ? sent : recv;
-      if (d === 0) ctx.fillRect(x, mid - 5 - len, 1.5, len);
-      else ctx.fillRect(x, mid + 5, 1.5, len);
+      // Many frames in one pixel column draw once: once both directions are drawn in this
+      // column, skip to the next one (bounded work at any zoom: 100,000 frames fit zoomed out).
+      i = last[0] === x && last[1] === x ? Math.max(i + 1, lowerBound(ws.times, this.viewStart + (x + 1) * this.msPerPx, i + 1)) : i + 1;
+    }
+    ctx.fillStyle = ctrl;
+    for (const i of closeFrames(ws)) {
+      const t = ws.times[i]!;
+      if (t < this.viewStart - this.msPerPx || t > viewEnd) continue;
+      ctx.fillRect(Math.floor((t - this.viewStart) / this.msPerPx) - 1, 4, 3, h - 8);
     }
   }
+}
+
+function whenIdle(fn: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(() => fn(), { timeout: 1000 });
+  else setTimeout(fn, 50);
 }
 
 /** Axis labels with as many decimals as the step needs, so neighbours read alike. */
@@ -1028,8 +1073,21 @@ function formatTick(t: number, step: number): string {
   return `${t.toFixed(Math.max(0, -Math.floor(Math.log10(step))))} ms`;
 }
 
-function lowerBound(a: Float64Array, t: number): number {
-  let lo = 0,
+const closeFrameIndex = new WeakMap<WsTrack, number[]>();
+
+/** Indices of a lane's close frames (opcode 8), found once. */
+function closeFrames(ws: WsTrack): number[] {
+  let list = closeFrameIndex.get(ws);
+  if (!list) {
+    list = [];
+    for (let i = 0; i < ws.count; i++) if (ws.opcodes[i] === 8) list.push(i);
+    closeFrameIndex.set(ws, list);
+  }
+  return list;
+}
+
+function lowerBound(a: Float64Array, t: number, from = 0): number {
+  let lo = from,
     hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
