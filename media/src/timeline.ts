@@ -12,7 +12,7 @@ import type { NetworkConditions } from '../../src/core/network';
 import { renderDetails } from './details';
 import { renderNetworkNote } from './network';
 import { clear, el } from './dom';
-import { buildModel, formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Group, type Lane, type TimelineModel, type WsTrack } from './model';
+import { buildModel, formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Group, type Lane, type TimelineModel, type WsTrack } from '../../src/core/timeline/lanes';
 
 const GROUP_H = 26;
 const BAR_H = 14;

@@ -10,7 +10,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Har } from '../core/har/types';
 import { WlError } from '../core/errors';
-import { EMBEDDED_HAR_ELEMENT_ID, EMBEDDED_INDEX_ELEMENT_ID, TIMELINE_ROOT_ELEMENT_ID, type PackedFrames } from '../protocol/webview';
+import { EMBEDDED_HAR_ELEMENT_ID, EMBEDDED_INDEX_ELEMENT_ID, TIMELINE_ROOT_ELEMENT_ID } from '../protocol/webview';
+import { packFrames } from '../core/har/packedFrames';
 
 export interface ReportAssets {
   js: string;
@@ -35,26 +36,6 @@ export function inertJson(value: unknown): string {
 
 function isObj(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
-
-function packFrames(messages: unknown[]): PackedFrames | undefined {
-  const dt: number[] = [];
-  let dir = '';
-  const ops: Array<[number, number]> = [];
-  let t0 = NaN;
-  let prev = NaN;
-  for (const m of messages) {
-    if (!isObj(m) || typeof m.time !== 'number' || !Number.isFinite(m.time)) continue;
-    // Chrome's convention is seconds since the epoch; tolerate milliseconds.
-    const t = m.time < 1e11 ? m.time * 1000 : m.time;
-    if (Number.isNaN(t0)) t0 = prev = t;
-    dt.push(Math.round((t - prev) * 1000) / 1000);
-    prev = t;
-    dir += m.type === 'send' ? 's' : 'r';
-    const op = typeof m.opcode === 'number' ? m.opcode : 1;
-    if (op !== 1) ops.push([dt.length - 1, op]);
-  }
-  return dt.length ? { t0, dt, dir, ops } : undefined;
 }
 
 /**

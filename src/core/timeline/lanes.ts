@@ -2,15 +2,17 @@
 // groups (origin, or mode + origin in a compare) of lanes (one per TCP connection) of bars.
 // HARs come from anywhere: every field is read defensively and nothing is invented — without
 // connection ids there are no connection lanes, only one lane per origin.
+// Pure: the renderer (media/src) draws from it, and the report writer (src/cli) uses it to pick
+// what the first screen needs.
 
-import type { Har, HarEntry, WirelaneConnectionExt } from '../../src/core/har/types';
-import type { PackedFrames } from '../../src/protocol/webview';
-import type { CloseReason, OpenReason } from '../../src/core/timeline/model';
+import type { Har, HarEntry, WirelaneConnectionExt } from '../har/types';
+import type { PackedFrames } from '../har/packedFrames';
+import type { CloseReason, OpenReason } from './model';
 // The reason texts are plain constants in a dependency-free module: one wording everywhere.
-import { CLOSE_REASON_TEXT, OPEN_REASON_TEXT } from '../../src/core/timeline/model';
+import { CLOSE_REASON_TEXT, OPEN_REASON_TEXT } from './model';
 // Counts and totals come from the one summary the CLI and every other view use, over the same HAR.
-import { readHar, type HarReadResult } from '../../src/core/har/read';
-import { connectionUses, subRun, summarize, type ConnectionUse, type RunSummary } from '../../src/core/timeline/summary';
+import { readHar, type HarReadResult } from '../har/read';
+import { connectionUses, subRun, summarize, type ConnectionUse, type RunSummary } from './summary';
 
 export const PHASES = ['blocked', 'dns', 'connect', 'ssl', 'send', 'wait', 'receive'] as const;
 export type PhaseName = (typeof PHASES)[number];
