@@ -12,13 +12,26 @@ import type { NetworkConditions } from '../../src/core/network';
 import { renderDetails } from './details';
 import { renderNetworkNote } from './network';
 import { clear, el } from './dom';
-import { buildModel, formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Group, type Lane, type TimelineModel, type WsTrack } from '../../src/core/timeline/lanes';
+import {
+  BAR_GAP,
+  BAR_H,
+  buildModel,
+  formatMs,
+  GROUP_H,
+  harOfFirstScreen,
+  laneHeight,
+  PHASE_LABEL,
+  PHASES,
+  summaryOfBar,
+  WS_LANE_H,
+  type Bar,
+  type FirstScreenFacts,
+  type Group,
+  type Lane,
+  type TimelineModel,
+  type WsTrack,
+} from '../../src/core/timeline/lanes';
 
-const GROUP_H = 26;
-const BAR_H = 14;
-const BAR_GAP = 3;
-const WS_LANE_H = 64;
-const MIN_LANE_H = 54;
 /** Below this panel width the reasons wrap (taller lanes) and the details pane sits under the chart. */
 const NARROW_PX = 560;
 /** Line height of the lane label's text (.wl-l1, .wl-l2) and the most lines a reason may wrap to. */
@@ -179,7 +192,48 @@ export class Timeline {
     return this.fullEntries?.[i] ?? this.model.entries[i];
   }
 
-  load(har: Har | undefined, title?: string): void {
+  /** Set while the model holds only the first screen's lanes: the whole HAR's facts. */
+  private firstScreen?: FirstScreenFacts;
+  private completer?: () => Har | undefined;
+
+  /**
+   * Draws the first screen from a first-screen copy (src/core/timeline/lanes.ts firstScreenCopy);
+   * `completer` returns the whole (quick-start) HAR once it can be read, for complete().
+   */
+  loadFirstScreen(copy: { log?: unknown; _wlFirstScreen?: FirstScreenFacts } | undefined, title: string | undefined, completer: () => Har | undefined): boolean {
+    const har = copy ? harOfFirstScreen(copy) : undefined;
+    if (!har || !copy?._wlFirstScreen) return false;
+    this.load(har, title, copy._wlFirstScreen);
+    this.completer = completer;
+    return true;
+  }
+
+  /** True when the model holds every lane (it always does unless drawn from a first-screen copy). */
+  get isComplete(): boolean {
+    return !this.firstScreen;
+  }
+
+  /**
+   * Builds the model of the whole HAR after a first screen and redraws in place: same view, same
+   * selection. False when the whole HAR cannot be read yet.
+   */
+  complete(): boolean {
+    if (!this.firstScreen) return true;
+    const t0 = performance.now();
+    const har = this.completer?.();
+    if (!har) return false;
+    this.firstScreen = undefined;
+    this.completer = undefined;
+    this.har = har;
+    this.rebuild();
+    this.renderNow();
+    performance.measure('wl-model-complete', { start: t0 });
+    return true;
+  }
+
+  load(har: Har | undefined, title?: string, firstScreen?: FirstScreenFacts): void {
+    this.firstScreen = firstScreen;
+    this.completer = undefined;
     this.fullLoader = undefined;
     this.fullEntries = undefined;
     this.har = har && typeof har === 'object' && har.log && Array.isArray(har.log.entries) ? har : { log: { version: '1.2', creator: { name: '', version: '' }, entries: [] } };
@@ -214,6 +268,7 @@ export class Timeline {
   }
 
   reveal(entry: number): void {
+    this.complete();
     const bar = this.model.bars[entry];
     if (!bar) return;
     const lane = this.model.laneOfEntry[entry]!;
@@ -228,8 +283,10 @@ export class Timeline {
   }
 
   private rebuild(): void {
-    this.model = buildModel(this.har);
+    this.model = buildModel(this.har, this.firstScreen);
     performance.mark('wl-model-built');
+    // For tests and the bench: every lane can be drawn now.
+    if (!this.firstScreen) document.documentElement.dataset.wlComplete = String(this.model.entries.length);
     this.renderSummary();
     this.fillFilterOptions();
     this.layoutRows();
@@ -338,6 +395,7 @@ export class Timeline {
     this.searchInput = el('input', 'wl-input wl-search', undefined, { type: 'search', placeholder: 'search URL, method, status', 'aria-label': 'Search exchanges' });
     tb.append(this.originSel, this.statusSel, this.connSel, this.searchInput);
     const onFilter = (): void => {
+      this.complete();
       this.filters = { origin: this.originSel.value, status: this.statusSel.value, connection: this.connSel.value, text: this.searchInput.value.trim().toLowerCase() };
       this.layoutRows();
       this.renderNow();
@@ -401,13 +459,12 @@ export class Timeline {
   }
 
   private laneHeight(lane: Lane): number {
-    if (lane.ws) return WS_LANE_H;
-    const bars = 8 + lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP;
-    if (!this.narrow) return Math.max(MIN_LANE_H, bars);
+    const bars = laneHeight(lane);
+    if (lane.ws || !this.narrow) return bars;
     // Tall enough for the reasons wrapped to the label's width: nothing is cut off.
     const width = this.labelWidth() - 21; // the label's padding (2 × 10) and border
     const lines = 1 + this.reasonLines(lane.label2, width) + this.reasonLines(lane.label3, width);
-    return Math.max(MIN_LANE_H, bars, 8 + lines * LABEL_LINE_H);
+    return Math.max(bars, 8 + lines * LABEL_LINE_H);
   }
 
   /** Lines `text` wraps to in a lane label `width` px wide: laid out once by the browser, then remembered. */
@@ -456,6 +513,8 @@ export class Timeline {
       }
     }
     this.rows = rows;
+    // Drawn from a first-screen copy: the list is as tall as the whole HAR's (lanes below appear when the model is complete).
+    if (this.firstScreen && !filtering && this.collapsed.size === 0) y = Math.max(y, this.firstScreen.height);
     this.spacer.style.height = `${y}px`;
     for (const v of this.laneViews.values()) v.el.remove();
     this.laneViews.clear();
@@ -521,6 +580,7 @@ export class Timeline {
   }
 
   private toggleAll(): void {
+    this.complete();
     const all = this.model.groups.every((g) => this.collapsed.has(g.key));
     this.collapsed.clear();
     if (!all) for (const g of this.model.groups) this.collapsed.add(g.key);
@@ -529,6 +589,7 @@ export class Timeline {
   }
 
   private toggleGroup(key: string): void {
+    this.complete();
     if (this.collapsed.has(key)) this.collapsed.delete(key);
     else this.collapsed.add(key);
     this.layoutRows();
@@ -656,6 +717,7 @@ export class Timeline {
   }
 
   private onKey(ev: KeyboardEvent): void {
+    this.complete();
     const k = ev.key;
     if (k === '+' || k === '=') return void (ev.preventDefault(), this.zoomBy(0.5));
     if (k === '-' || k === '_') return void (ev.preventDefault(), this.zoomBy(2));
@@ -857,8 +919,8 @@ export class Timeline {
     if (!e) {
       e = el('div', 'wl-group', undefined, { role: 'button', tabindex: '0' });
       e.dataset.group = g.key;
-      const conns = g.lanes.filter((l) => l.connectionId && l.established).length;
-      const failedAttempts = g.lanes.filter((l) => l.connectionId && !l.established).length;
+      const conns = g.connections;
+      const failedAttempts = g.failedAttempts;
       const text = `${g.mode && this.model.isCompare ? `${g.mode} · ` : ''}${g.origin}`;
       const attempts = failedAttempts ? `${failedAttempts} failed connection attempt${failedAttempts === 1 ? '' : 's'}, ` : '';
       const detail = `${conns ? `${conns} connection${conns === 1 ? '' : 's'}, ` : ''}${attempts}${g.exchangeCount} exchange${g.exchangeCount === 1 ? '' : 's'}`;

@@ -78,4 +78,10 @@ export const TIMELINE_ROOT_ELEMENT_ID = 'wirelane-timeline';
  */
 export const EMBEDDED_INDEX_ELEMENT_ID = 'wirelane-har-index';
 
+/**
+ * A big report's first-screen copy (src/core/timeline/lanes.ts firstScreenCopy), before the
+ * script; the quick-start copy then follows the script. The renderer paints from it at once.
+ */
+export const FIRST_SCREEN_ELEMENT_ID = 'wirelane-first-screen';
+
 export type { PackedFrames } from '../core/har/packedFrames';
