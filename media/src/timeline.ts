@@ -1030,20 +1030,35 @@ export class Timeline {
     const be = el('div', cls, undefined, { role: 'button', 'aria-label': summaryOfBar(b, lane), tabindex: '-1' });
     be.dataset.entry = String(b.entry);
     const segs = el('div', 'wl-segs');
-    PHASES.forEach((p, i) => {
-      let ms = b.phases[i]!;
-      if (p === 'wait' && b.headOfLine > 0) {
-        const h = el('span', 'wl-seg ph-hol');
-        h.style.flexGrow = String(b.headOfLine);
-        segs.append(h);
-        ms -= b.headOfLine;
-      }
-      if (ms <= 0) return;
-      const s = el('span', `wl-seg ph-${p}`);
-      s.style.flexGrow = String(ms);
-      segs.append(s);
-    });
-    if (!segs.firstChild) segs.append(el('span', 'wl-seg ph-none'));
+    const total = b.phases.reduce((a, ms) => a + Math.max(0, ms), 0);
+    if (b.headOfLine <= 0 && total > 0) {
+      // The phases as colour stops of one background rather than one element each: zooming
+      // restyles and lays out every bar in view, and a few hundred bars of 7 elements each cost
+      // dropped frames. (A head-of-line wait keeps its hatched element.)
+      const stops: string[] = [];
+      let at = 0;
+      PHASES.forEach((p, i) => {
+        const ms = b.phases[i]!;
+        if (ms <= 0) return;
+        stops.push(`var(--ph-${p}) ${((100 * at) / total).toFixed(3)}% ${((100 * (at + ms)) / total).toFixed(3)}%`);
+        at += ms;
+      });
+      segs.style.background = stops.length === 1 ? stops[0]!.split(' ')[0]! : `linear-gradient(to right, ${stops.join(', ')})`;
+    } else
+      PHASES.forEach((p, i) => {
+        let ms = b.phases[i]!;
+        if (p === 'wait' && b.headOfLine > 0) {
+          const h = el('span', 'wl-seg ph-hol');
+          h.style.flexGrow = String(b.headOfLine);
+          segs.append(h);
+          ms -= b.headOfLine;
+        }
+        if (ms <= 0) return;
+        const s = el('span', `wl-seg ph-${p}`);
+        s.style.flexGrow = String(ms);
+        segs.append(s);
+      });
+    if (!segs.firstChild && total <= 0) segs.append(el('span', 'wl-seg ph-none'));
     be.append(segs);
     const path = (() => {
       try {
