@@ -668,10 +668,12 @@ export function firstScreenCopy(har: Har, model: TimelineModel, px = FIRST_SCREE
   const groups: FirstScreenFacts['groups'] = [];
   let y = 0;
   for (const g of model.groups) {
-    if (y < px) groups.push({ key: g.key, exchangeCount: g.exchangeCount, connections: g.connections, failedAttempts: g.failedAttempts });
+    const headerIn = y < px;
+    if (headerIn) groups.push({ key: g.key, exchangeCount: g.exchangeCount, connections: g.connections, failedAttempts: g.failedAttempts });
     y += GROUP_H;
     for (const lane of g.lanes) {
-      if (y < px) {
+      // A group drawn has at least its first lane (a group without lanes would not be drawn).
+      if (y < px || (headerIn && lane === g.lanes[0])) {
         for (const b of lane.bars) picked.push(b.entry);
         if (lane.connectionId) conns.add(lane.connectionId);
       }
