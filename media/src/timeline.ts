@@ -242,8 +242,9 @@ export class Timeline {
     this.focused = -1;
     this.autoFit = true;
     this.rebuild();
-    // Draw now rather than on the next frame: the first picture should not wait.
-    this.renderNow();
+    // Draw now rather than on the next frame: the first picture should not wait (for the rows
+    // ahead of the scroll either: they follow on the next frame).
+    this.renderNow(Infinity, 0);
   }
 
   append(entries: HarEntry[], connections: WirelaneConnectionExt[], updates?: Array<{ index: number; entry: HarEntry }>, network?: NetworkConditions): void {
@@ -834,9 +835,11 @@ export class Timeline {
   private createUntil = Infinity;
   private createdAll = true;
 
-  /** Draws what is in view. With `createUntil`, element creation stops then and resumes next frame. */
-  renderNow(createUntil = Infinity): void {
-    this.createUntil = createUntil;
+  /**
+   * Draws what is in view. With `createUntil`, element creation stops then and resumes next frame;
+   * `overscanUntil` is the same for the rows drawn ahead of the scroll, above and below the view.
+   */
+  renderNow(createUntil = Infinity, overscanUntil = createUntil): void {
     this.createdAll = true;
     const w = this.trackWidth();
     const lw = this.labelWidth();
@@ -860,7 +863,8 @@ export class Timeline {
     while (end < this.rows.length && this.rows[end]!.top <= bottom) end++;
     // Rows in view first, then the overscan: when creation is cut short, the view is complete.
     const inView = (r: Row): boolean => r.top + r.height >= this.size.scrollTop && r.top <= this.size.scrollTop + this.size.rowsHeight;
-    for (const pass of [true, false])
+    for (const pass of [true, false]) {
+      this.createUntil = pass ? createUntil : overscanUntil;
       for (let i = lo; i < end; i++) {
         const r = this.rows[i]!;
         if (inView(r) !== pass) continue;
@@ -872,6 +876,7 @@ export class Timeline {
           this.drawLane(r, w, viewEnd);
         }
       }
+    }
     for (const [k, v] of this.laneViews)
       if (!seenLanes.has(k)) {
         v.el.remove();

@@ -537,9 +537,10 @@ export function buildModel(har: Har | unknown, whole?: FirstScreenFacts): Timeli
     const pick = (entry: number): boolean => !!laneOfEntry[entry] && (mode === '*' || laneOfEntry[entry]!.mode === mode);
     return { mode, ...summarize(subRun(r.run, (_, k) => pick(r.entryIndex[k]!))) };
   };
-  const modes = isCompare ? modeOrder.map((m) => summaryOf(m)) : [];
-  const total = summaryOf('*');
-  if (isCompare) total.totalMs = modes.reduce((a, m) => a + m.totalMs, 0);
+  // A first-screen copy takes the whole HAR's counts: counting its part would be wasted.
+  const modes = whole ? whole.modes : isCompare ? modeOrder.map((m) => summaryOf(m)) : [];
+  const total = whole ? whole.total : summaryOf('*');
+  if (isCompare && !whole) total.totalMs = modes.reduce((a, m) => a + m.totalMs, 0);
   for (const g of groups) {
     g.connections = g.lanes.filter((l) => l.connectionId && l.established).length;
     g.failedAttempts = g.lanes.filter((l) => l.connectionId && !l.established).length;
@@ -653,7 +654,7 @@ export function summaryOfBar(b: Bar, lane: Lane | undefined): string {
 }
 
 /** How far down the first screen reaches, px: a tall window and the rows drawn ahead of the scroll. */
-export const FIRST_SCREEN_PX = 1800;
+export const FIRST_SCREEN_PX = 1500;
 
 /**
  * The part of a (quick-start) HAR the first screen draws: the entries of the lanes in the top
