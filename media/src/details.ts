@@ -4,7 +4,7 @@
 
 import type { HarEntry, HarNameValue, HarWebSocketMessage } from '../../src/core/har/types';
 import { clear, el } from './dom';
-import { formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Lane, type TimelineModel } from './model';
+import { formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Lane, type TimelineModel } from '../../src/core/timeline/lanes';
 
 const TEXT_LIMIT = 200_000;
 const HEX_LIMIT = 16_384;

@@ -2,14 +2,16 @@
 // (`<script type="application/json" id="wirelane-har">`); a VS Code webview gets it from its
 // host through messages (src/protocol/webview.ts), announcing itself with `{type: 'ready'}`.
 
-import type { Har } from '../../src/core/har/types';
+import type { Har, HarEntry } from '../../src/core/har/types';
 import type { HostToTimelineMessage, TimelineToHostMessage } from '../../src/protocol/webview';
 import { Timeline } from './timeline';
 
-// Same values as EMBEDDED_HAR_ELEMENT_ID / TIMELINE_ROOT_ELEMENT_ID / EMBEDDED_INDEX_ELEMENT_ID in src/protocol/webview.ts.
+// Same values as EMBEDDED_HAR_ELEMENT_ID / TIMELINE_ROOT_ELEMENT_ID / EMBEDDED_INDEX_ELEMENT_ID /
+// FIRST_SCREEN_ELEMENT_ID in src/protocol/webview.ts.
 const EMBEDDED_ID = 'wirelane-har';
 const ROOT_ID = 'wirelane-timeline';
 const INDEX_ID = 'wirelane-har-index';
+const FIRST_SCREEN_ID = 'wirelane-first-screen';
 
 interface VsCodeApi {
   postMessage(msg: TimelineToHostMessage): void;
@@ -46,22 +48,55 @@ function start(): void {
   });
   window.wirelaneTimeline = timeline;
 
+  const first = document.getElementById(FIRST_SCREEN_ID);
   const index = document.getElementById(INDEX_ID);
   const embedded = document.getElementById(EMBEDDED_ID);
-  if (index || embedded) {
+  const fullEntries = (): HarEntry[] | undefined => {
+    const full = document.getElementById(EMBEDDED_ID);
+    if (!full || document.readyState === 'loading') return undefined;
+    const har = parseJson(full);
+    full.textContent = '';
+    return Array.isArray(har?.log?.entries) ? har!.log.entries : undefined;
+  };
+  const title = document.title.replace(/^Wirelane timeline — /, '') || undefined;
+  if (first) {
     performance.mark('wl-script-start');
-    const title = document.title.replace(/^Wirelane timeline — /, '') || undefined;
+    // A big report: the first screen's lanes come before this script, the quick-start copy of
+    // every entry and the full HAR after it. Paint the first screen now; build the rest once
+    // the browser has read the whole file, when it is idle.
+    const completer = (): Har | undefined => {
+      const quick = document.getElementById(INDEX_ID);
+      if (!quick || document.readyState === 'loading') return undefined;
+      const har = parseJson(quick);
+      quick.textContent = '';
+      timeline.setFullEntries(fullEntries);
+      return har;
+    };
+    if (timeline.loadFirstScreen(parseJson(first) as Parameters<Timeline['loadFirstScreen']>[0], title, completer)) {
+      first.textContent = '';
+      const later = (): void => {
+        const idle = (fn: () => void): void => void (typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 0));
+        idle(() => timeline.complete());
+      };
+      if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', later);
+      else later();
+      return;
+    }
+    // An unreadable first screen: draw everything once the whole file is read.
+    document.addEventListener('DOMContentLoaded', () => {
+      const quick = document.getElementById(INDEX_ID);
+      timeline.load(quick ? parseJson(quick) : undefined, title);
+      timeline.setFullEntries(fullEntries);
+    });
+    return;
+  }
+  if (index || embedded) {
+    if (!first) performance.mark('wl-script-start');
     if (index) {
       // Paint from the quick-start copy now; the full HAR comes after this script in the file.
       timeline.load(parseJson(index), title);
       index.textContent = '';
-      timeline.setFullEntries(() => {
-        const full = document.getElementById(EMBEDDED_ID);
-        if (!full || document.readyState === 'loading') return undefined;
-        const har = parseJson(full);
-        full.textContent = '';
-        return Array.isArray(har?.log?.entries) ? har!.log.entries : undefined;
-      });
+      timeline.setFullEntries(fullEntries);
     } else {
       timeline.load(parseJson(embedded!), title);
       // The text can be tens of MB: let it go once parsed.

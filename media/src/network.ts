@@ -6,7 +6,7 @@ import type { Har } from '../../src/core/har/types';
 import { describeNetwork, networkFromJson, type NetworkConditions } from '../../src/core/network';
 import { predict, type PredictionInput } from '../../src/core/timeline/prediction';
 import { el } from './dom';
-import { formatMs, type TimelineModel } from './model';
+import { formatMs, type TimelineModel } from '../../src/core/timeline/lanes';
 
 export function networkOf(har: Har): NetworkConditions | undefined {
   return networkFromJson(har.log._wirelane?.network);

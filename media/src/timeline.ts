@@ -12,19 +12,39 @@ import type { NetworkConditions } from '../../src/core/network';
 import { renderDetails } from './details';
 import { renderNetworkNote } from './network';
 import { clear, el } from './dom';
-import { buildModel, formatMs, PHASE_LABEL, PHASES, summaryOfBar, type Bar, type Group, type Lane, type TimelineModel } from './model';
+import {
+  BAR_GAP,
+  BAR_H,
+  buildModel,
+  formatMs,
+  GROUP_H,
+  harOfFirstScreen,
+  laneHeight,
+  PHASE_LABEL,
+  PHASES,
+  summaryOfBar,
+  WS_LANE_H,
+  type Bar,
+  type FirstScreenFacts,
+  type Group,
+  type Lane,
+  type TimelineModel,
+  type WsTrack,
+} from '../../src/core/timeline/lanes';
 
-const GROUP_H = 26;
-const BAR_H = 14;
-const BAR_GAP = 3;
-const WS_LANE_H = 64;
-const MIN_LANE_H = 54;
 /** Below this panel width the reasons wrap (taller lanes) and the details pane sits under the chart. */
 const NARROW_PX = 560;
 /** Line height of the lane label's text (.wl-l1, .wl-l2) and the most lines a reason may wrap to. */
 const LABEL_LINE_H = 15;
 const MAX_REASON_LINES = 4;
 const OVERSCAN_PX = 300;
+/**
+ * A redraw on an animation frame creates lanes and bars for at most this long; what is left waits
+ * for the next frame (nearest the view first). Positioning what exists is never cut short. Zooming
+ * out over 500 connections or jumping to the far end of the lanes made hundreds of elements in one
+ * frame (up to 100 ms: dropped frames).
+ */
+const CREATE_BUDGET_MS = 6;
 const MIN_MS_PER_PX = 0.0005;
 
 type Row = { kind: 'group'; group: Group; top: number; height: number } | { kind: 'lane'; lane: Lane; top: number; height: number; bars: Bar[] };
@@ -172,7 +192,48 @@ export class Timeline {
     return this.fullEntries?.[i] ?? this.model.entries[i];
   }
 
-  load(har: Har | undefined, title?: string): void {
+  /** Set while the model holds only the first screen's lanes: the whole HAR's facts. */
+  private firstScreen?: FirstScreenFacts;
+  private completer?: () => Har | undefined;
+
+  /**
+   * Draws the first screen from a first-screen copy (src/core/timeline/lanes.ts firstScreenCopy);
+   * `completer` returns the whole (quick-start) HAR once it can be read, for complete().
+   */
+  loadFirstScreen(copy: { log?: unknown; _wlFirstScreen?: FirstScreenFacts } | undefined, title: string | undefined, completer: () => Har | undefined): boolean {
+    const har = copy ? harOfFirstScreen(copy) : undefined;
+    if (!har || !copy?._wlFirstScreen) return false;
+    this.load(har, title, copy._wlFirstScreen);
+    this.completer = completer;
+    return true;
+  }
+
+  /** True when the model holds every lane (it always does unless drawn from a first-screen copy). */
+  get isComplete(): boolean {
+    return !this.firstScreen;
+  }
+
+  /**
+   * Builds the model of the whole HAR after a first screen and redraws in place: same view, same
+   * selection. False when the whole HAR cannot be read yet.
+   */
+  complete(): boolean {
+    if (!this.firstScreen) return true;
+    const t0 = performance.now();
+    const har = this.completer?.();
+    if (!har) return false;
+    this.firstScreen = undefined;
+    this.completer = undefined;
+    this.har = har;
+    this.rebuild();
+    this.renderNow();
+    performance.measure('wl-model-complete', { start: t0 });
+    return true;
+  }
+
+  load(har: Har | undefined, title?: string, firstScreen?: FirstScreenFacts): void {
+    this.firstScreen = firstScreen;
+    this.completer = undefined;
     this.fullLoader = undefined;
     this.fullEntries = undefined;
     this.har = har && typeof har === 'object' && har.log && Array.isArray(har.log.entries) ? har : { log: { version: '1.2', creator: { name: '', version: '' }, entries: [] } };
@@ -181,8 +242,9 @@ export class Timeline {
     this.focused = -1;
     this.autoFit = true;
     this.rebuild();
-    // Draw now rather than on the next frame: the first picture should not wait.
-    this.renderNow();
+    // Draw now rather than on the next frame: the first picture should not wait (for the rows
+    // ahead of the scroll either: they follow on the next frame).
+    this.renderNow(Infinity, 0);
   }
 
   append(entries: HarEntry[], connections: WirelaneConnectionExt[], updates?: Array<{ index: number; entry: HarEntry }>, network?: NetworkConditions): void {
@@ -207,6 +269,7 @@ export class Timeline {
   }
 
   reveal(entry: number): void {
+    this.complete();
     const bar = this.model.bars[entry];
     if (!bar) return;
     const lane = this.model.laneOfEntry[entry]!;
@@ -221,8 +284,10 @@ export class Timeline {
   }
 
   private rebuild(): void {
-    this.model = buildModel(this.har);
+    this.model = buildModel(this.har, this.firstScreen);
     performance.mark('wl-model-built');
+    // For tests and the bench: every lane can be drawn now.
+    if (!this.firstScreen) document.documentElement.dataset.wlComplete = String(this.model.entries.length);
     this.renderSummary();
     this.fillFilterOptions();
     this.layoutRows();
@@ -331,6 +396,7 @@ export class Timeline {
     this.searchInput = el('input', 'wl-input wl-search', undefined, { type: 'search', placeholder: 'search URL, method, status', 'aria-label': 'Search exchanges' });
     tb.append(this.originSel, this.statusSel, this.connSel, this.searchInput);
     const onFilter = (): void => {
+      this.complete();
       this.filters = { origin: this.originSel.value, status: this.statusSel.value, connection: this.connSel.value, text: this.searchInput.value.trim().toLowerCase() };
       this.layoutRows();
       this.renderNow();
@@ -394,13 +460,12 @@ export class Timeline {
   }
 
   private laneHeight(lane: Lane): number {
-    if (lane.ws) return WS_LANE_H;
-    const bars = 8 + lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP;
-    if (!this.narrow) return Math.max(MIN_LANE_H, bars);
+    const bars = laneHeight(lane);
+    if (lane.ws || !this.narrow) return bars;
     // Tall enough for the reasons wrapped to the label's width: nothing is cut off.
     const width = this.labelWidth() - 21; // the label's padding (2 × 10) and border
     const lines = 1 + this.reasonLines(lane.label2, width) + this.reasonLines(lane.label3, width);
-    return Math.max(MIN_LANE_H, bars, 8 + lines * LABEL_LINE_H);
+    return Math.max(bars, 8 + lines * LABEL_LINE_H);
   }
 
   /** Lines `text` wraps to in a lane label `width` px wide: laid out once by the browser, then remembered. */
@@ -449,6 +514,8 @@ export class Timeline {
       }
     }
     this.rows = rows;
+    // Drawn from a first-screen copy: the list is as tall as the whole HAR's (lanes below appear when the model is complete).
+    if (this.firstScreen && !filtering && this.collapsed.size === 0) y = Math.max(y, this.firstScreen.height);
     this.spacer.style.height = `${y}px`;
     for (const v of this.laneViews.values()) v.el.remove();
     this.laneViews.clear();
@@ -514,6 +581,7 @@ export class Timeline {
   }
 
   private toggleAll(): void {
+    this.complete();
     const all = this.model.groups.every((g) => this.collapsed.has(g.key));
     this.collapsed.clear();
     if (!all) for (const g of this.model.groups) this.collapsed.add(g.key);
@@ -522,6 +590,7 @@ export class Timeline {
   }
 
   private toggleGroup(key: string): void {
+    this.complete();
     if (this.collapsed.has(key)) this.collapsed.delete(key);
     else this.collapsed.add(key);
     this.layoutRows();
@@ -649,6 +718,7 @@ export class Timeline {
   }
 
   private onKey(ev: KeyboardEvent): void {
+    this.complete();
     const k = ev.key;
     if (k === '+' || k === '=') return void (ev.preventDefault(), this.zoomBy(0.5));
     if (k === '-' || k === '_') return void (ev.preventDefault(), this.zoomBy(2));
@@ -752,7 +822,7 @@ export class Timeline {
     this.scheduled = true;
     requestAnimationFrame(() => {
       this.scheduled = false;
-      this.renderNow();
+      this.renderNow(performance.now() + CREATE_BUDGET_MS);
     });
   }
 
@@ -761,7 +831,16 @@ export class Timeline {
     return this.firstPaint;
   }
 
-  renderNow(): void {
+  /** Time (performance.now()) after which no more lanes or bars are created in this redraw. */
+  private createUntil = Infinity;
+  private createdAll = true;
+
+  /**
+   * Draws what is in view. With `createUntil`, element creation stops then and resumes next frame;
+   * `overscanUntil` is the same for the rows drawn ahead of the scroll, above and below the view.
+   */
+  renderNow(createUntil = Infinity, overscanUntil = createUntil): void {
+    this.createdAll = true;
     const w = this.trackWidth();
     const lw = this.labelWidth();
     this.root.style.setProperty('--wl-label-w', `${lw}px`);
@@ -780,14 +859,22 @@ export class Timeline {
     }
     const seenLanes = new Set<string>();
     const seenGroups = new Set<string>();
-    for (let i = lo; i < this.rows.length && this.rows[i]!.top <= bottom; i++) {
-      const r = this.rows[i]!;
-      if (r.kind === 'group') {
-        seenGroups.add(r.group.key);
-        this.drawGroup(r.group, r.top);
-      } else {
-        seenLanes.add(r.lane.key);
-        this.drawLane(r, w, viewEnd);
+    let end = lo;
+    while (end < this.rows.length && this.rows[end]!.top <= bottom) end++;
+    // Rows in view first, then the overscan: when creation is cut short, the view is complete.
+    const inView = (r: Row): boolean => r.top + r.height >= this.size.scrollTop && r.top <= this.size.scrollTop + this.size.rowsHeight;
+    for (const pass of [true, false]) {
+      this.createUntil = pass ? createUntil : overscanUntil;
+      for (let i = lo; i < end; i++) {
+        const r = this.rows[i]!;
+        if (inView(r) !== pass) continue;
+        if (r.kind === 'group') {
+          seenGroups.add(r.group.key);
+          this.drawGroup(r.group, r.top);
+        } else {
+          seenLanes.add(r.lane.key);
+          this.drawLane(r, w, viewEnd);
+        }
       }
     }
     for (const [k, v] of this.laneViews)
@@ -800,7 +887,12 @@ export class Timeline {
         g.remove();
         this.groupViews.delete(k);
       }
+    this.createUntil = Infinity;
+    if (!this.createdAll) this.schedule();
     if (this.firstPaint === undefined && this.model.entries.length > 0) {
+      // Read the tick colours while nothing is waiting to be styled: read in the frame that first
+      // draws a WebSocket lane, it forced a style pass of every new element (a dropped frame).
+      if (this.model.lanes.some((l) => l.ws)) whenIdle(() => this.tickColors());
       this.firstPaint = performance.now();
       document.documentElement.dataset.wlPainted = String(this.model.entries.length);
     }
@@ -832,8 +924,8 @@ export class Timeline {
     if (!e) {
       e = el('div', 'wl-group', undefined, { role: 'button', tabindex: '0' });
       e.dataset.group = g.key;
-      const conns = g.lanes.filter((l) => l.connectionId && l.established).length;
-      const failedAttempts = g.lanes.filter((l) => l.connectionId && !l.established).length;
+      const conns = g.connections;
+      const failedAttempts = g.failedAttempts;
       const text = `${g.mode && this.model.isCompare ? `${g.mode} · ` : ''}${g.origin}`;
       const attempts = failedAttempts ? `${failedAttempts} failed connection attempt${failedAttempts === 1 ? '' : 's'}, ` : '';
       const detail = `${conns ? `${conns} connection${conns === 1 ? '' : 's'}, ` : ''}${attempts}${g.exchangeCount} exchange${g.exchangeCount === 1 ? '' : 's'}`;
@@ -850,6 +942,7 @@ export class Timeline {
     const lane = r.lane;
     let v = this.laneViews.get(lane.key);
     if (!v) {
+      if (!this.mayCreate()) return;
       const e = el('div', `wl-lane${lane.ws ? ' wl-lane-ws' : ''}`, undefined, { role: 'group', 'aria-label': lane.aria });
       if (lane.connectionId !== undefined) {
         e.dataset.connectionId = lane.connectionId;
@@ -901,13 +994,14 @@ export class Timeline {
       const b = bars[i]!;
       if (b.start > viewEnd) break;
       if (b.end < this.viewStart - 2 * this.msPerPx) continue;
-      wanted.add(b.entry);
       let be = v.bars.get(b.entry);
       if (!be) {
+        if (!this.mayCreate()) continue;
         be = this.makeBar(b, lane);
         v.track.append(be);
         v.bars.set(b.entry, be);
       }
+      wanted.add(b.entry);
       const x = px(b.start);
       const width = Math.max(3, (b.end - b.start) / this.msPerPx);
       // Clamp far-off-screen geometry: layout precision degrades with huge coordinates.
@@ -928,25 +1022,48 @@ export class Timeline {
     if (v.canvas && lane.ws) this.drawTicks(v.canvas, lane, w, viewEnd);
   }
 
+  /** False once this redraw's creation time is used up (the rest is created on the next frame). */
+  private mayCreate(): boolean {
+    if (this.createUntil === Infinity) return true;
+    if (this.createdAll && performance.now() < this.createUntil) return true;
+    this.createdAll = false;
+    return false;
+  }
+
   private makeBar(b: Bar, lane: Lane): HTMLElement {
     const cls = `wl-bar st-${b.statusClass}${b.use === 'opened' ? ' new' : b.use === 'reused' ? ' reused' : ''}${b.isWebSocket ? ' ws' : ''}`;
     const be = el('div', cls, undefined, { role: 'button', 'aria-label': summaryOfBar(b, lane), tabindex: '-1' });
     be.dataset.entry = String(b.entry);
     const segs = el('div', 'wl-segs');
-    PHASES.forEach((p, i) => {
-      let ms = b.phases[i]!;
-      if (p === 'wait' && b.headOfLine > 0) {
-        const h = el('span', 'wl-seg ph-hol');
-        h.style.flexGrow = String(b.headOfLine);
-        segs.append(h);
-        ms -= b.headOfLine;
-      }
-      if (ms <= 0) return;
-      const s = el('span', `wl-seg ph-${p}`);
-      s.style.flexGrow = String(ms);
-      segs.append(s);
-    });
-    if (!segs.firstChild) segs.append(el('span', 'wl-seg ph-none'));
+    const total = b.phases.reduce((a, ms) => a + Math.max(0, ms), 0);
+    if (b.headOfLine <= 0 && total > 0) {
+      // The phases as colour stops of one background rather than one element each: zooming
+      // restyles and lays out every bar in view, and a few hundred bars of 7 elements each cost
+      // dropped frames. (A head-of-line wait keeps its hatched element.)
+      const stops: string[] = [];
+      let at = 0;
+      PHASES.forEach((p, i) => {
+        const ms = b.phases[i]!;
+        if (ms <= 0) return;
+        stops.push(`var(--ph-${p}) ${((100 * at) / total).toFixed(3)}% ${((100 * (at + ms)) / total).toFixed(3)}%`);
+        at += ms;
+      });
+      segs.style.background = stops.length === 1 ? stops[0]!.split(' ')[0]! : `linear-gradient(to right, ${stops.join(', ')})`;
+    } else
+      PHASES.forEach((p, i) => {
+        let ms = b.phases[i]!;
+        if (p === 'wait' && b.headOfLine > 0) {
+          const h = el('span', 'wl-seg ph-hol');
+          h.style.flexGrow = String(b.headOfLine);
+          segs.append(h);
+          ms -= b.headOfLine;
+        }
+        if (ms <= 0) return;
+        const s = el('span', `wl-seg ph-${p}`);
+        s.style.flexGrow = String(ms);
+        segs.append(s);
+      });
+    if (!segs.firstChild && total <= 0) segs.append(el('span', 'wl-seg ph-none'));
     be.append(segs);
     const path = (() => {
       try {
@@ -999,26 +1116,36 @@ export class Timeline {
     ctx.globalAlpha = 1;
     const lo = lowerBound(ws.times, this.viewStart - this.msPerPx);
     const last = [-1, -1];
-    for (let i = lo; i < ws.count; i++) {
+    for (let i = lo; i < ws.count;) {
       const t = ws.times[i]!;
       if (t > viewEnd) break;
       const x = Math.floor((t - this.viewStart) / this.msPerPx);
       const d = ws.dirs[i]!;
       const op = ws.opcodes[i]!;
-      if (op === 8) {
-        ctx.fillStyle = ctrl;
-        ctx.fillRect(x - 1, 4, 3, h - 8);
-        continue;
+      // Close frames are drawn below, each of them.
+      if (op !== 8 && last[d] !== x) {
+        last[d] = x;
+        const len = op === 9 || op === 10 ? 8 : 18;
+        ctx.fillStyle = d === 0 ? sent : recv;
+        if (d === 0) ctx.fillRect(x, mid - 5 - len, 1.5, len);
+        else ctx.fillRect(x, mid + 5, 1.5, len);
       }
-      // Many frames in one pixel column draw once: bounded work at any zoom.
-      if (last[d] === x) continue;
-      last[d] = x;
-      const len = op === 9 || op === 10 ? 8 : 18;
-      ctx.fillStyle = d === 0 ? sent : recv;
-      if (d === 0) ctx.fillRect(x, mid - 5 - len, 1.5, len);
-      else ctx.fillRect(x, mid + 5, 1.5, len);
+      // Many frames in one pixel column draw once: once both directions are drawn in this
+      // column, skip to the next one (bounded work at any zoom: 100,000 frames fit zoomed out).
+      i = last[0] === x && last[1] === x ? Math.max(i + 1, lowerBound(ws.times, this.viewStart + (x + 1) * this.msPerPx, i + 1)) : i + 1;
+    }
+    ctx.fillStyle = ctrl;
+    for (const i of closeFrames(ws)) {
+      const t = ws.times[i]!;
+      if (t < this.viewStart - this.msPerPx || t > viewEnd) continue;
+      ctx.fillRect(Math.floor((t - this.viewStart) / this.msPerPx) - 1, 4, 3, h - 8);
     }
   }
+}
+
+function whenIdle(fn: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(() => fn(), { timeout: 1000 });
+  else setTimeout(fn, 50);
 }
 
 /** Axis labels with as many decimals as the step needs, so neighbours read alike. */
@@ -1028,8 +1155,21 @@ function formatTick(t: number, step: number): string {
   return `${t.toFixed(Math.max(0, -Math.floor(Math.log10(step))))} ms`;
 }
 
-function lowerBound(a: Float64Array, t: number): number {
-  let lo = 0,
+const closeFrameIndex = new WeakMap<WsTrack, number[]>();
+
+/** Indices of a lane's close frames (opcode 8), found once. */
+function closeFrames(ws: WsTrack): number[] {
+  let list = closeFrameIndex.get(ws);
+  if (!list) {
+    list = [];
+    for (let i = 0; i < ws.count; i++) if (ws.opcodes[i] === 8) list.push(i);
+    closeFrameIndex.set(ws, list);
+  }
+  return list;
+}
+
+function lowerBound(a: Float64Array, t: number, from = 0): number {
+  let lo = from,
     hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;

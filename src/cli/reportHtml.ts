@@ -1,7 +1,8 @@
 // The standalone timeline report: one self-contained HTML file that opens in any browser.
 // The HAR travels as inert JSON (`<script type="application/json">`, `<` escaped) and is read by
 // the same renderer the VS Code panel uses: a small quick-start copy before the script (it paints
-// from that at once) and the whole HAR after it (parsed only when details are opened); a CSP meta tag allows only this file's own script
+// from that at once) and the whole HAR after it (parsed only when details are opened); in a big
+// report, only a first-screen copy precedes the script and the quick-start copy follows it; a CSP meta tag allows only this file's own script
 // and style, by hash, so nothing from the HAR can ever run.
 
 import { createHash } from 'node:crypto';
@@ -10,7 +11,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Har } from '../core/har/types';
 import { WlError } from '../core/errors';
-import { EMBEDDED_HAR_ELEMENT_ID, EMBEDDED_INDEX_ELEMENT_ID, TIMELINE_ROOT_ELEMENT_ID, type PackedFrames } from '../protocol/webview';
+import { EMBEDDED_HAR_ELEMENT_ID, EMBEDDED_INDEX_ELEMENT_ID, FIRST_SCREEN_ELEMENT_ID, TIMELINE_ROOT_ELEMENT_ID } from '../protocol/webview';
+import { buildModel, firstScreenCopy } from '../core/timeline/lanes';
+import { packFrames } from '../core/har/packedFrames';
 
 export interface ReportAssets {
   js: string;
@@ -35,26 +38,6 @@ export function inertJson(value: unknown): string {
 
 function isObj(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
-
-function packFrames(messages: unknown[]): PackedFrames | undefined {
-  const dt: number[] = [];
-  let dir = '';
-  const ops: Array<[number, number]> = [];
-  let t0 = NaN;
-  let prev = NaN;
-  for (const m of messages) {
-    if (!isObj(m) || typeof m.time !== 'number' || !Number.isFinite(m.time)) continue;
-    // Chrome's convention is seconds since the epoch; tolerate milliseconds.
-    const t = m.time < 1e11 ? m.time * 1000 : m.time;
-    if (Number.isNaN(t0)) t0 = prev = t;
-    dt.push(Math.round((t - prev) * 1000) / 1000);
-    prev = t;
-    dir += m.type === 'send' ? 's' : 'r';
-    const op = typeof m.opcode === 'number' ? m.opcode : 1;
-    if (op !== 1) ops.push([dt.length - 1, op]);
-  }
-  return dt.length ? { t0, dt, dir, ops } : undefined;
 }
 
 /**
@@ -94,6 +77,9 @@ export function quickStartCopy(har: Har): unknown {
   };
 }
 
+/** Above this size of the quick-start copy the report carries a first-screen copy before the script. */
+const FIRST_SCREEN_MIN_CHARS = 256 * 1024;
+
 /** The HAR as a self-contained HTML page. Pure: same input, same output. */
 export function renderReportHtml(har: Har, assets: ReportAssets, opts: { title?: string } = {}): string {
   // A bundle that contained `</script` (in a string) would end its element early.
@@ -101,6 +87,12 @@ export function renderReportHtml(har: Har, assets: ReportAssets, opts: { title?:
   const css = assets.css.replace(/<\/(style)/gi, '<\\/$1');
   const csp = ["default-src 'none'", `script-src ${sha256(js)}`, `style-src ${sha256(css)}`, 'img-src data:', "base-uri 'none'", "form-action 'none'"].join('; ');
   const title = `Wirelane timeline — ${opts.title ?? har?.log?.creator?.name ?? 'HAR'}`;
+  const quick = quickStartCopy(har) as Har;
+  const quickJson = inertJson(quick);
+  const quickBlock = `<script type="application/json" id="${EMBEDDED_INDEX_ELEMENT_ID}">${quickJson}</script>\n`;
+  // The browser runs the script only after reading everything before it: a big report puts
+  // only the first screen's lanes there, and the rest after.
+  const first = quickJson.length > FIRST_SCREEN_MIN_CHARS ? inertJson(firstScreenCopy(quick, buildModel(quick))) : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -113,9 +105,7 @@ export function renderReportHtml(har: Har, assets: ReportAssets, opts: { title?:
 </head>
 <body class="wl-standalone">
 <div id="${TIMELINE_ROOT_ELEMENT_ID}"></div>
-<script type="application/json" id="${EMBEDDED_INDEX_ELEMENT_ID}">${inertJson(quickStartCopy(har))}</script>
-<script>${js}</script>
-<script type="application/json" id="${EMBEDDED_HAR_ELEMENT_ID}">${inertJson(har)}</script>
+${first ? `<script type="application/json" id="${FIRST_SCREEN_ELEMENT_ID}">${first}</script>\n<script>${js}</script>\n${quickBlock}` : `${quickBlock}<script>${js}</script>\n`}<script type="application/json" id="${EMBEDDED_HAR_ELEMENT_ID}">${inertJson(har)}</script>
 </body>
 </html>
 `;

@@ -78,14 +78,10 @@ export const TIMELINE_ROOT_ELEMENT_ID = 'wirelane-timeline';
  */
 export const EMBEDDED_INDEX_ELEMENT_ID = 'wirelane-har-index';
 
-/** `_webSocketMessages` in the quick-start copy (field `_wlFrames` of the entry). */
-export interface PackedFrames {
-  /** Time of the first frame, ms since the epoch. */
-  t0: number;
-  /** ms from the previous frame (the first is 0), rounded to µs. */
-  dt: number[];
-  /** One character per frame: `s` sent, `r` received. */
-  dir: string;
-  /** Frames whose opcode is not 1 (text): [index, opcode]. */
-  ops: Array<[number, number]>;
-}
+/**
+ * A big report's first-screen copy (src/core/timeline/lanes.ts firstScreenCopy), before the
+ * script; the quick-start copy then follows the script. The renderer paints from it at once.
+ */
+export const FIRST_SCREEN_ELEMENT_ID = 'wirelane-first-screen';
+
+export type { PackedFrames } from '../core/har/packedFrames';

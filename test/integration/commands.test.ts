@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FileRunResult } from '../../src/runner/fileRunner';
 import { summarize } from '../../src/core/timeline/summary';
-import { buildModel } from '../../media/src/model';
+import { buildModel } from '../../src/core/timeline/lanes';
 import { openFile, serverPerTest, wirelane, type TestServer } from './helpers';
 
 suite('commands', () => {

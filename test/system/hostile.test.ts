@@ -145,15 +145,26 @@ function assertReaderSurvives(v: unknown): void {
   }
 }
 
-/** The file itself carries no live markup: only our three scripts, the CSP without unsafe-*. */
-function assertInertHtml(html: string): void {
-  assert.equal((html.match(/<script/gi) ?? []).length, 3, 'the two JSON blocks and the renderer, nothing else');
-  assert.equal((html.match(/<\/script/gi) ?? []).length, 3);
+/** Every script element of a report, in order: the quick-start copy, the renderer, the full HAR. */
+const SCRIPTS = ['<script type="application/json" id="wirelane-har-index">', '<script>', '<script type="application/json" id="wirelane-har">'];
+/** A big report's: a first-screen copy before the renderer, the quick-start copy after it. */
+const SCRIPTS_BIG = ['<script type="application/json" id="wirelane-first-screen">', '<script>', SCRIPTS[0], SCRIPTS[2]];
+
+/**
+ * The file itself carries no live markup: only our scripts (three, or four in a big report), in
+ * their order, the CSP without unsafe-*. Returns how many script elements the page should have.
+ */
+function assertInertHtml(html: string): number {
+  const openers = html.match(/<script[^>]*>/gi) ?? [];
+  const expected = openers.length === SCRIPTS_BIG.length ? SCRIPTS_BIG : SCRIPTS;
+  assert.deepEqual(openers, expected, 'the JSON blocks and the renderer, nothing else');
+  assert.equal((html.match(/<\/script/gi) ?? []).length, expected.length);
   assert.equal((html.match(/<style/gi) ?? []).length, 1);
   assert.equal((html.match(/<meta/gi) ?? []).length, 4, 'charset, CSP, viewport, color-scheme: no payload meta (refresh) tag');
   const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
   assert.match(csp, /default-src 'none'/);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  return expected.length;
 }
 
 /** Like fc.assert, but a counterexample holding a megabyte string is shown cut short. */
@@ -172,7 +183,7 @@ test('the HAR reader: 250 mutated recordings and every-field payloads give a run
 
 test('renderReportHtml: never throws, and the file holds no markup from the HAR (250 mutated HARs)', () => {
   const assets: ReportAssets = { js: 'void 0', css: '' };
-  check(mutatedHar, ({ har }) => assertInertHtml(renderReportHtml(har as unknown as Har, assets, { title: PAYLOADS[1] })), 250);
+  check(mutatedHar, ({ har }) => void assertInertHtml(renderReportHtml(har as unknown as Har, assets, { title: PAYLOADS[1] })), 250);
   // Anything JSON.parse can give (the report command reads a file).
   for (const bad of [null, 1, 'x', [], {}, { log: null }, { log: { entries: 'x' } }]) assertInertHtml(renderReportHtml(bad as unknown as Har, assets));
 });
@@ -226,7 +237,9 @@ describe('the report in Chromium, fed fuzzed HARs', { skip }, () => {
 
   async function openAndPoke(page: Page, w: Watch, har: Json, name: string): Promise<void> {
     const file = join(dir, `${name}.html`);
-    writeFileSync(file, renderReportHtml(har as unknown as Har, assets, { title: name }));
+    const html = renderReportHtml(har as unknown as Har, assets, { title: name });
+    const scripts = assertInertHtml(html);
+    writeFileSync(file, html);
     await page.goto(pathToFileURL(file).href);
     // A HAR with no usable entry draws an empty timeline (no data-wl-painted); either way the
     // renderer must be up and the page loaded, with nothing thrown.
@@ -256,7 +269,7 @@ describe('the report in Chromium, fed fuzzed HARs', { skip }, () => {
       scripts: document.scripts.length,
     }));
     assert.equal(state.pwned, undefined, `${name}: a payload ran`);
-    assert.equal(state.scripts, 3, `${name}: a script element appeared`);
+    assert.equal(state.scripts, scripts, `${name}: a script element appeared`);
     assert.deepEqual(w.dialogs, [], `${name}: a dialog opened`);
     assert.deepEqual(w.errors, [], `${name}: the renderer threw`);
     assert.deepEqual(w.violations, [], `${name}: something tried to run or load`);

@@ -21,7 +21,7 @@ import type { Har } from '../../src/core/har/types';
 import { selfSignedCert } from '../servers/certs';
 import { openTunnel } from '../servers/connectTunnel';
 import { request } from './engineHelpers';
-import { buildModel } from '../../media/src/model';
+import { buildModel } from '../../src/core/timeline/lanes';
 
 interface ProxySeen {
   kind: 'forward' | 'connect';

@@ -2,15 +2,17 @@
 // groups (origin, or mode + origin in a compare) of lanes (one per TCP connection) of bars.
 // HARs come from anywhere: every field is read defensively and nothing is invented — without
 // connection ids there are no connection lanes, only one lane per origin.
+// Pure: the renderer (media/src) draws from it, and the report writer (src/cli) uses it to pick
+// what the first screen needs.
 
-import type { Har, HarEntry, WirelaneConnectionExt } from '../../src/core/har/types';
-import type { PackedFrames } from '../../src/protocol/webview';
-import type { CloseReason, OpenReason } from '../../src/core/timeline/model';
+import type { Har, HarEntry, WirelaneConnectionExt } from '../har/types';
+import type { PackedFrames } from '../har/packedFrames';
+import type { CloseReason, OpenReason } from './model';
 // The reason texts are plain constants in a dependency-free module: one wording everywhere.
-import { CLOSE_REASON_TEXT, OPEN_REASON_TEXT } from '../../src/core/timeline/model';
+import { CLOSE_REASON_TEXT, OPEN_REASON_TEXT } from './model';
 // Counts and totals come from the one summary the CLI and every other view use, over the same HAR.
-import { readHar, type HarReadResult } from '../../src/core/har/read';
-import { connectionUses, subRun, summarize, type ConnectionUse, type RunSummary } from '../../src/core/timeline/summary';
+import { readHar, type HarReadResult } from '../har/read';
+import { connectionUses, subRun, summarize, type ConnectionUse, type RunSummary } from './summary';
 
 export const PHASES = ['blocked', 'dns', 'connect', 'ssl', 'send', 'wait', 'receive'] as const;
 export type PhaseName = (typeof PHASES)[number];
@@ -25,6 +27,19 @@ export const PHASE_LABEL: Record<PhaseName, string> = {
 };
 
 const MAX_SUB_ROWS = 16;
+
+/** Row heights of the lane list (px): a group header, a WebSocket lane, and a lane's bars. */
+export const GROUP_H = 26;
+export const BAR_H = 14;
+export const BAR_GAP = 3;
+export const WS_LANE_H = 64;
+export const MIN_LANE_H = 54;
+
+/** A lane's height in a wide panel (a narrow one may wrap the reasons into more lines). */
+export function laneHeight(lane: Lane): number {
+  if (lane.ws) return WS_LANE_H;
+  return Math.max(MIN_LANE_H, 8 + lane.subRows * BAR_H + (lane.subRows - 1) * BAR_GAP);
+}
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'failed';
 
@@ -112,6 +127,9 @@ export interface Group {
   mode: string;
   lanes: Lane[];
   exchangeCount: number;
+  /** Lanes of established connections, and of connection attempts that failed. */
+  connections: number;
+  failedAttempts: number;
 }
 
 export interface ModeSummary extends RunSummary {
@@ -135,6 +153,29 @@ export interface TimelineModel {
   connectionsById: Map<string, WirelaneConnectionExt>;
   creator: string;
   unreadable: number;
+  /** Sections (modes) in order and the time each starts at (its lanes' time base in a compare). */
+  sections: { order: string[]; start: Array<[string, number]> };
+}
+
+/**
+ * What a first-screen copy of a HAR (see firstScreenCopy) carries about the whole HAR: the model
+ * built from the copy takes these instead of computing them from the part it holds.
+ */
+export interface FirstScreenFacts {
+  /** `log.entries` length of the whole HAR. */
+  entryCount: number;
+  /** Index in the whole HAR of each entry of the copy. */
+  index: number[];
+  sections: TimelineModel['sections'];
+  tMin: number;
+  tMax: number;
+  total: ModeSummary;
+  modes: ModeSummary[];
+  origins: string[];
+  unreadable: number;
+  groups: Array<{ key: string; exchangeCount: number; connections: number; failedAttempts: number }>;
+  /** Height of every row of the whole HAR in a wide panel, px. */
+  height: number;
 }
 
 function num(x: unknown, dflt = 0): number {
@@ -190,7 +231,11 @@ function wsTimeMs(x: unknown): number | undefined {
   return t < 1e11 ? t * 1000 : t;
 }
 
-export function buildModel(har: Har | unknown): TimelineModel {
+/**
+ * `whole`: `har` is a first-screen copy (its entries at their indices in the whole HAR, the rest
+ * missing); the counts, time bases and time range of the whole HAR are taken from it.
+ */
+export function buildModel(har: Har | unknown, whole?: FirstScreenFacts): TimelineModel {
   const log = obj(obj(har).log);
   const entries = (Array.isArray(log.entries) ? log.entries : []) as HarEntry[];
   const wl = obj(log._wirelane);
@@ -211,7 +256,7 @@ export function buildModel(har: Har | unknown): TimelineModel {
     .filter((r): r is { id: string; mode: string; label: string; start: number; end: number | undefined } => r.start !== undefined)
     .sort((x, y) => x.start - y.start);
   const sectionName = (r: (typeof runList)[number]): string => (r.label && r.label !== r.mode ? `${r.label} · ${r.mode}` : r.mode || r.label || r.id);
-  const modeOrder: string[] = [];
+  const modeOrder: string[] = [...(whole?.sections.order ?? [])];
   for (const r of runList) {
     const m = sectionName(r);
     if (m && !modeOrder.includes(m)) modeOrder.push(m);
@@ -252,6 +297,7 @@ export function buildModel(har: Har | unknown): TimelineModel {
     const m = sectionOf(str(obj(c).mode), t);
     if (modeStart.has(m)) modeStart.set(m, Math.min(modeStart.get(m)!, t));
   }
+  for (const [m, t] of whole?.sections.start ?? []) modeStart.set(m, t);
   const isCompare = modeOrder.length > 1;
   let globalStart = Infinity;
   for (const v of modeStart.values()) globalStart = Math.min(globalStart, v);
@@ -283,7 +329,7 @@ export function buildModel(har: Har | unknown): TimelineModel {
     const gkey = `${mode}\u0000${origin}`;
     let group = groupsByKey.get(gkey);
     if (!group) {
-      group = { key: gkey, origin, mode, lanes: [], exchangeCount: 0 };
+      group = { key: gkey, origin, mode, lanes: [], exchangeCount: 0, connections: 0, failedAttempts: 0 };
       groupsByKey.set(gkey, group);
     }
     const c = connectionId ? obj(connectionsById.get(connectionId)) : {};
@@ -491,11 +537,39 @@ export function buildModel(har: Har | unknown): TimelineModel {
     const pick = (entry: number): boolean => !!laneOfEntry[entry] && (mode === '*' || laneOfEntry[entry]!.mode === mode);
     return { mode, ...summarize(subRun(r.run, (_, k) => pick(r.entryIndex[k]!))) };
   };
-  const modes = isCompare ? modeOrder.map((m) => summaryOf(m)) : [];
-  const total = summaryOf('*');
-  if (isCompare) total.totalMs = modes.reduce((a, m) => a + m.totalMs, 0);
+  // A first-screen copy takes the whole HAR's counts: counting its part would be wasted.
+  const modes = whole ? whole.modes : isCompare ? modeOrder.map((m) => summaryOf(m)) : [];
+  const total = whole ? whole.total : summaryOf('*');
+  if (isCompare && !whole) total.totalMs = modes.reduce((a, m) => a + m.totalMs, 0);
+  for (const g of groups) {
+    g.connections = g.lanes.filter((l) => l.connectionId && l.established).length;
+    g.failedAttempts = g.lanes.filter((l) => l.connectionId && !l.established).length;
+  }
   const origins = [...new Set(lanes.map((l) => l.origin))].sort();
-  return { groups, lanes, bars, laneOfEntry, tMin, tMax, hasConnectionIds, isCompare, modes, total, origins, entries, connectionsById, creator, unreadable };
+  const sections = { order: modeOrder, start: [...modeStart] };
+  if (!whole) return { groups, lanes, bars, laneOfEntry, tMin, tMax, hasConnectionIds, isCompare, modes, total, origins, entries, connectionsById, creator, unreadable, sections };
+  for (const g of groups) {
+    const w = whole.groups.find((x) => x.key === g.key);
+    if (w) Object.assign(g, { exchangeCount: w.exchangeCount, connections: w.connections, failedAttempts: w.failedAttempts });
+  }
+  return {
+    groups,
+    lanes,
+    bars,
+    laneOfEntry,
+    tMin: whole.tMin,
+    tMax: whole.tMax,
+    hasConnectionIds,
+    isCompare,
+    modes: whole.modes,
+    total: whole.total,
+    origins: whole.origins,
+    entries,
+    connectionsById,
+    creator,
+    unreadable: whole.unreadable,
+    sections: whole.sections,
+  };
 }
 
 function unpackFrames(p: Partial<PackedFrames>, entry: number, base: number): WsTrack {
@@ -577,4 +651,64 @@ export function summaryOfBar(b: Bar, lane: Lane | undefined): string {
   const conn = lane?.connectionId ? ` on ${lane.connectionId}` : '';
   const how = b.use === 'opened' ? ', opened the connection (paid the handshake)' : b.use === 'reused' ? ', reused the connection' : '';
   return `${b.name ? `${b.name}: ` : ''}${b.method} ${b.url} → ${status}, ${formatMs(b.end - b.start)}${conn}${how}${b.headOfLine > 0.05 ? `, waited ${formatMs(b.headOfLine)} behind earlier responses` : ''}`;
+}
+
+/** How far down the first screen reaches, px: a tall window and the rows drawn ahead of the scroll. */
+export const FIRST_SCREEN_PX = 1500;
+
+/**
+ * The part of a (quick-start) HAR the first screen draws: the entries of the lanes in the top
+ * `px` of the lane list, the connections they rode, and the facts of the whole (`_wlFirstScreen`).
+ * `model` is buildModel(har).
+ */
+export function firstScreenCopy(har: Har, model: TimelineModel, px = FIRST_SCREEN_PX): { log: Record<string, unknown>; _wlFirstScreen: FirstScreenFacts } {
+  const log = obj(obj(har).log);
+  const all = (Array.isArray(log.entries) ? log.entries : []) as unknown[];
+  const picked: number[] = [];
+  const conns = new Set<string>();
+  const groups: FirstScreenFacts['groups'] = [];
+  let y = 0;
+  for (const g of model.groups) {
+    const headerIn = y < px;
+    if (headerIn) groups.push({ key: g.key, exchangeCount: g.exchangeCount, connections: g.connections, failedAttempts: g.failedAttempts });
+    y += GROUP_H;
+    for (const lane of g.lanes) {
+      // A group drawn has at least its first lane (a group without lanes would not be drawn).
+      if (y < px || (headerIn && lane === g.lanes[0])) {
+        for (const b of lane.bars) picked.push(b.entry);
+        if (lane.connectionId) conns.add(lane.connectionId);
+      }
+      y += laneHeight(lane);
+    }
+  }
+  picked.sort((a, b) => a - b);
+  const wl = obj(log._wirelane);
+  const connections = Array.isArray(wl.connections) ? wl.connections.filter((c) => conns.has(str(obj(c).id))) : wl.connections;
+  return {
+    log: { ...log, ...(log._wirelane ? { _wirelane: { ...wl, connections } } : {}), entries: picked.map((i) => all[i]) },
+    _wlFirstScreen: {
+      entryCount: all.length,
+      index: picked,
+      sections: model.sections,
+      tMin: model.tMin,
+      tMax: model.tMax,
+      total: model.total,
+      modes: model.modes,
+      origins: model.origins,
+      unreadable: model.unreadable,
+      groups,
+      height: y,
+    },
+  };
+}
+
+/** The HAR a first-screen copy stands for: its entries at their indices, the rest missing. */
+export function harOfFirstScreen(copy: { log?: unknown; _wlFirstScreen?: FirstScreenFacts }): Har | undefined {
+  const fs = copy._wlFirstScreen;
+  const log = obj(copy.log);
+  if (!fs || !Array.isArray(log.entries) || !Array.isArray(fs.index)) return undefined;
+  const list = log.entries as unknown[];
+  const entries = new Array<HarEntry>(fs.entryCount);
+  fs.index.forEach((i, k) => (entries[i] = list[k] as HarEntry));
+  return { log: { ...(log as unknown as Har['log']), entries } };
 }
