@@ -182,8 +182,9 @@ export function workbenchUrl(cs: CodeServer, workspace: string, payload: Array<[
 function noteFirstSendLens(): void {
   const w = window as unknown as { __wirelaneLensDrawn?: number };
   const observer = new MutationObserver(() => {
-    for (const el of document.querySelectorAll('.codelens-decoration a, .codelens-decoration span')) {
-      if (el.textContent?.trim() !== 'Send') continue;
+    const found = document.querySelectorAll('.codelens-decoration a, .codelens-decoration span');
+    for (let i = 0; i < found.length; i++) {
+      if (found[i].textContent?.trim() !== 'Send') continue;
       w.__wirelaneLensDrawn = Date.now();
       observer.disconnect();
       return;
