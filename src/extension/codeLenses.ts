@@ -9,13 +9,18 @@ import { requestLenses } from '../protocol/lenses';
 export class HttpCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly parsed = new Map<string, { parser: IncrementalParser; version: number; file: HttpFile }>();
   private readonly closed = vscode.workspace.onDidCloseTextDocument((doc) => this.parsed.delete(doc.uri.toString()));
+  private answered: () => void = () => undefined;
+  /** Resolves once VS Code has asked for lenses the first time (the answer is on its way). */
+  readonly firstAnswer = new Promise<void>((resolve) => (this.answered = resolve));
 
   provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): vscode.CodeLens[] {
     const uri = doc.uri.toString();
-    return requestLenses(uri, this.parse(doc), () => token.isCancellationRequested).map((l) => {
+    const lenses = requestLenses(uri, this.parse(doc), () => token.isCancellationRequested).map((l) => {
       const at = new vscode.Range(l.line, 0, l.line, 0);
       return new vscode.CodeLens(at, { title: l.title, command: l.command, arguments: l.arguments });
     });
+    this.answered();
+    return lenses;
   }
 
   private parse(doc: vscode.TextDocument): HttpFile {
