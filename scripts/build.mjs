@@ -51,8 +51,18 @@ const lazyModules = {
 // The script sandbox (QuickJS) is its own bundle, loaded only when a file has scripts: it
 // keeps `wirelane --version` and extension activation as fast as before.
 const QUICKJS = ['quickjs-emscripten-core', '@jitl/quickjs-wasmfile-release-sync'];
+// The extension starts from a small bundle, dist/extension.js (entry.ts: the code lens provider and
+// the parser), which registers the lenses and then requires dist/extension-main.js (main.ts: the
+// language client, the runner, the views): "Send" is drawn without waiting for the large bundle.
+const extensionMainExternal = {
+  name: 'extension-main-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/extension-main\.js$/ }, () => ({ path: './extension-main.js', external: true }));
+  },
+};
 const entries = [
-  { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', ...QUICKJS], plugins: [lazyModules] },
+  { entryPoints: ['src/extension/entry.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [extensionMainExternal] },
+  { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension-main.js', external: ['vscode', ...QUICKJS], plugins: [lazyModules] },
   { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', external: QUICKJS, plugins: [lazyModules] },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: QUICKJS, plugins: [cliCommandsExternal], supported: { 'dynamic-import': false } },
   ...CLI_COMMANDS.map((name) => ({ entryPoints: [`src/cli/commands/${name}.ts`], outfile: `dist/cli-${name}.js`, external: QUICKJS, plugins: [lazyModules] })),

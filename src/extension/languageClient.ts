@@ -13,7 +13,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, log: vsco
     documentSelector: [{ language: 'http' }],
     outputChannel: log,
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{http-client.env.json,http-client.private.env.json,.env}') },
-    initializationOptions: { environment: environment ?? null },
+    // The extension provides the code lenses itself (codeLenses.ts), before the server is up.
+    initializationOptions: { environment: environment ?? null, codeLenses: false },
   };
   return new LanguageClient('wirelane', 'Wirelane Language Server', serverOptions, clientOptions);
 }

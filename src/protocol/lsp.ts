@@ -5,14 +5,8 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { ResolvedRequest } from '../core/request';
 import type { ParseDiagnostic } from '../core/httpfile/ast';
 
-/** Commands the code lenses carry; the extension registers them under these ids. Arguments: `[uri, line]` (0-based line of the request or `###`). */
-export const LensCommands = {
-  sendRequest: 'wirelane.sendRequest',
-  sendRequestNewConnection: 'wirelane.sendRequestNewConnection',
-  compareModes: 'wirelane.compareModes',
-  connectWebSocket: 'wirelane.connectWebSocket',
-} as const;
-export type LensCommandArgs = [uri: string, line: number];
+// The lens commands live with the lenses (lenses.ts); re-exported so both sides keep importing them from here.
+export { LensCommands, type LensCommandArgs } from './lenses';
 
 export interface RequestAtParams {
   uri: string;

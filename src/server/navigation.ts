@@ -16,30 +16,12 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { HttpFile, Region } from '../core/httpfile/ast';
 import type { LoadedEnvironments } from '../core/variables/environments';
 import { dirname, resolvePath } from '../core/variables/paths';
-import { LensCommands } from '../protocol/lsp';
+import { requestLenses } from '../protocol/lenses';
 import { allRefs, contains, lineText, nameRangeOf, rangeOfLine, refAtCursor, regionAt, requestNameOf } from './text';
 import { pathToUri } from './workspace';
 
 export function codeLenses(uri: string, file: HttpFile, isCancelled: () => boolean): CodeLens[] {
-  const out: CodeLens[] = [];
-  for (const region of file.regions) {
-    const req = region.request;
-    if (!req) continue;
-    if ((out.length & 1023) === 0 && isCancelled()) return [];
-    const line = req.methodRange.start.line;
-    const range = rangeOfLine(line, 0, 0);
-    const args = [uri, line];
-    if (req.kind === 'websocket') {
-      out.push({ range, command: { title: 'Connect', command: LensCommands.connectWebSocket, arguments: args } });
-      continue;
-    }
-    out.push(
-      { range, command: { title: 'Send', command: LensCommands.sendRequest, arguments: args } },
-      { range, command: { title: 'Send with new connection', command: LensCommands.sendRequestNewConnection, arguments: args } },
-      { range, command: { title: 'Compare modes', command: LensCommands.compareModes, arguments: args } },
-    );
-  }
-  return out;
+  return requestLenses(uri, file, isCancelled).map((l) => ({ range: rangeOfLine(l.line, 0, 0), command: { title: l.title, command: l.command, arguments: l.arguments } }));
 }
 
 function requestLineRange(region: Region): Range | undefined {

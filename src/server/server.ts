@@ -86,7 +86,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     snippets = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     const rootUri = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
     workspace.root = (rootUri ? uriToPath(rootUri) : undefined) ?? params.rootPath ?? undefined;
-    const init = (params.initializationOptions ?? {}) as { environment?: unknown; diagnosticsDelayMs?: unknown; environmentVariables?: unknown; trace?: unknown };
+    const init = (params.initializationOptions ?? {}) as { environment?: unknown; diagnosticsDelayMs?: unknown; environmentVariables?: unknown; trace?: unknown; codeLenses?: unknown };
     trace = init.trace === true;
     if (typeof init.environment === 'string' && init.environment !== '') workspace.selectedEnv = init.environment;
     if (typeof init.diagnosticsDelayMs === 'number' && init.diagnosticsDelayMs >= 0) diagnostics.delayMs = init.diagnosticsDelayMs;
@@ -97,7 +97,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         completionProvider: { triggerCharacters: ['{', '@', '$', '.', ':'] },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
-        codeLensProvider: { resolveProvider: false },
+        // `codeLenses: false`: the client draws the lenses itself (VS Code's extension does, in-process,
+        // from the same requestLenses()), so the server does not offer them twice. Other clients get them.
+        ...(init.codeLenses === false ? {} : { codeLensProvider: { resolveProvider: false } }),
         documentSymbolProvider: true,
         foldingRangeProvider: true,
         documentLinkProvider: { resolveProvider: false },

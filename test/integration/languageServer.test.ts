@@ -50,4 +50,16 @@ suite('language server in VS Code', () => {
       await server.close();
     }
   });
+
+  test('code lenses follow an edit at once (drawn in the extension host, no wait for the server)', async () => {
+    await wirelane();
+    const editor = await openFile('lsp/lens-edit.http', 'GET http://127.0.0.1:9/a\n');
+    const sendLines = async () =>
+      ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri)) ?? [])
+        .filter((l) => l.command?.title === 'Send')
+        .map((l) => l.range.start.line);
+    assert.deepEqual(await sendLines(), [0]);
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'GET http://127.0.0.1:9/b\n\n###\n'));
+    assert.deepEqual(await sendLines(), [0, 3]);
+  });
 });

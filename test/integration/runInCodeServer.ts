@@ -175,6 +175,24 @@ export function workbenchUrl(cs: CodeServer, workspace: string, payload: Array<[
   return `${cs.base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(pl))}`;
 }
 
+/**
+ * Runs in the page before the workbench: notes the wall-clock time (Date.now(), the clock the
+ * extension host shares) when the first code lens titled "Send" enters the DOM, then stops watching.
+ */
+function noteFirstSendLens(): void {
+  const w = window as unknown as { __wirelaneLensDrawn?: number };
+  const observer = new MutationObserver(() => {
+    const found = document.querySelectorAll('.codelens-decoration a, .codelens-decoration span');
+    for (let i = 0; i < found.length; i++) {
+      if (found[i].textContent?.trim() !== 'Send') continue;
+      w.__wirelaneLensDrawn = Date.now();
+      observer.disconnect();
+      return;
+    }
+  });
+  observer.observe(document, { childList: true, subtree: true, characterData: true });
+}
+
 function pageConsoleTo(page: Page, file: string): void {
   const out = createWriteStream(file);
   // The extension host's console arrives with %c styling; drop the style arguments.
@@ -190,11 +208,15 @@ function makeWorkspace(name: string): string {
 async function runSuite(env: Env, name: string, settings: Record<string, unknown>): Promise<number> {
   const workspace = makeWorkspace(name);
   const results = join(artifacts, `integration-${name}.txt`);
+  // The activation test's cold start ends when the first "Send" lens is on the page, which only the
+  // browser sees: the page notes the moment, this runner writes it to a file the test waits for.
+  const lensDrawn = join(artifacts, `lens-drawn-${name}.txt`);
+  rmSync(lensDrawn, { force: true });
   const cs = await startCodeServer(env, {
     name,
     settings,
     workspace,
-    extraEnv: { WIRELANE_IT_RESULTS: results, WIRELANE_IT_VARIANT: name, ...(grep ? { WIRELANE_IT_GREP: grep } : {}) },
+    extraEnv: { WIRELANE_IT_RESULTS: results, WIRELANE_IT_VARIANT: name, WIRELANE_IT_LENS_DRAWN: lensDrawn, ...(grep ? { WIRELANE_IT_GREP: grep } : {}) },
   });
   const browser = await launchBrowser(env);
   const started = Date.now();
@@ -204,12 +226,18 @@ async function runSuite(env: Env, name: string, settings: Record<string, unknown
     let exit: (code: number) => void = () => {};
     const exited = new Promise<number>((r) => (exit = r));
     await page.exposeFunction('codeAutomationExit', (code: number) => exit(code));
+    await page.addInitScript(noteFirstSendLens);
     await page.goto(
       workbenchUrl(cs, workspace, [
         ['extensionDevelopmentPath', repo],
         ['extensionTestsPath', join(repo, 'dist', 'test', 'integration', 'index.js')],
       ]),
     );
+    void page
+      .waitForFunction(() => (window as unknown as { __wirelaneLensDrawn?: number }).__wirelaneLensDrawn, undefined, { timeout: 240_000, polling: 100 })
+      .then((h) => h.jsonValue())
+      .then((at) => writeFileSync(lensDrawn, String(at)))
+      .catch(() => undefined);
     const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(124), 240_000).unref()), new Promise<number>((r) => cs.proc.once('exit', () => r(125)))]);
     if (code !== 0) await page.screenshot({ path: join(artifacts, `failure-${name}.png`) }).catch(() => {});
     let summary = '';

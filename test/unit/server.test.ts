@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ServerHarness, generateRequests } from './serverHarness';
 import { LensCommands, requestFromWire, type RequestAtResult } from '../../src/protocol/lsp';
+import { requestLenses } from '../../src/protocol/lenses';
+import { parseHttpFile } from '../../src/core/httpfile';
 
 type Pos = { line: number; character: number };
 type Range = { start: Pos; end: Pos };
@@ -225,6 +227,25 @@ test('code lenses: Send / Send with new connection / Compare modes per request, 
   assert.equal(send?.command.command, LensCommands.sendRequest);
   assert.deepEqual(send?.command.arguments, [uri, 5]);
   assert.equal(lenses.find((l) => l.command.title === 'Connect')?.command.command, LensCommands.connectWebSocket);
+});
+
+test('code lenses: the server answers with requestLenses(), the function the extension draws them with in-process', async () => {
+  const lenses = await h.request<Array<{ range: Range; command: { title: string; command: string; arguments: [string, number] } }>>('textDocument/codeLens', { textDocument: { uri } });
+  const inProcess = requestLenses(uri, parseHttpFile(SAMPLE));
+  assert.deepEqual(
+    lenses.map((l) => ({ line: l.range.start.line, title: l.command.title, command: l.command.command, arguments: l.command.arguments })),
+    inProcess,
+  );
+});
+
+test('initializationOptions.codeLenses: false: no code lens provider announced (VS Code draws them in-process), every other feature still is', async () => {
+  const quiet = await ServerHarness.start({ root, initializationOptions: { diagnosticsDelayMs: 10, codeLenses: false } });
+  try {
+    assert.equal(quiet.capabilities.codeLensProvider, undefined);
+    for (const k of ['completionProvider', 'hoverProvider', 'documentSymbolProvider', 'definitionProvider']) assert.ok(quiet.capabilities[k], `${k} announced`);
+  } finally {
+    assert.equal(await quiet.stop(), 0);
+  }
 });
 
 test('document symbols, folding ranges and document links', async () => {
