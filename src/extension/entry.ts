@@ -18,7 +18,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Main.W
   // document is what activated us, the rest waits for that first request: compiling the large
   // bundle and starting the language server (whose registrations make the editor ask for symbols,
   // folding and links) otherwise delays the lens request and its answer by 100–400 ms on a loaded
-  // machine. The language server starts that much later (see NOTES-i15-lens.md).
+  // machine. The language server starts that much later (BENCHMARKS.md, "Extension in code-server").
   const lensesWanted = vscode.workspace.textDocuments.some((d) => d.languageId === 'http') && vscode.workspace.getConfiguration('editor', { languageId: 'http' }).get<boolean>('codeLens') !== false;
   if (lensesWanted) await Promise.race([lenses.firstAnswer, new Promise((r) => setTimeout(r, LENS_FIRST_MS))]);
   // A few ms for the answer (or the registration) to leave this process before the host is busy compiling.
