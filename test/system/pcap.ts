@@ -29,10 +29,13 @@ export function readPcap(file: string): Segment[] {
     const sec = u32(o);
     const frac = u32(o + 4);
     const incl = u32(o + 8);
+    // The file is read while tcpdump still writes it: a record cut short is the end for now.
+    if (o + 16 + incl > b.length) break;
     const pkt = b.subarray(o + 16, o + 16 + incl);
     o += 16 + incl;
     let ip: number;
     let etherType: number;
+    if (pkt.length < 20) continue;
     if (linkType === 1) {
       etherType = pkt.readUInt16BE(12);
       ip = 14;
@@ -54,6 +57,7 @@ export function readPcap(file: string): Segment[] {
       tcp = ip + 40;
       end = tcp + pkt.readUInt16BE(ip + 4);
     } else continue;
+    if (pkt.length < tcp + 20) continue; // captured shorter than a TCP header (snap length)
     const flags = pkt[tcp + 13]!;
     const dataAt = tcp + (pkt[tcp + 12]! >> 4) * 4;
     out.push({
