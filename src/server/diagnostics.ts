@@ -9,7 +9,7 @@ import { importDiagnostics, type ResolveContext } from '../core/variables';
 import { parseHttpFile } from '../core/httpfile';
 import type { Analyses } from './analysis';
 import type { Logger } from './safe';
-import { methodDiagnostics } from './quickFixes';
+import { methodDiagnostics } from '../core/httpfile/methods';
 import { VariableDiagnosticsCache } from './variableCache';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -188,7 +188,7 @@ export class DiagnosticsScheduler {
       this.deps.trace?.(
         `diagnostics v${analysis.version}: parse ${(t1 - t0).toFixed(1)} ms, resolve ${(t3 - t2).toFixed(1)} ms (${cache.lastResolved} requests re-resolved), heap ${(getHeapStatistics().used_heap_size / 1048576).toFixed(1)} MB`,
       );
-      await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: [...problems.map(toLspDiagnostic), ...methodDiagnostics(analysis.file)] });
+      await connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: [...problems.map(toLspDiagnostic), ...methodDiagnostics(analysis.file).map(toLspDiagnostic)] });
     } catch (err) {
       log.error(`diagnostics for ${uri} failed: ${err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err)}`);
     }

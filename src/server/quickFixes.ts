@@ -1,53 +1,16 @@
 // Problems a newcomer makes within a few keystrokes of the right thing, and their fixes as code
 // actions: a method the dialect does not know (`GTE`), a variable spelt close to a defined one
 // (`{{hots}}` for `{{host}}`), and a variable that exists only in an environment nobody selected.
-import { distance } from 'fastest-levenshtein';
-import { CodeActionKind, DiagnosticSeverity, type CodeAction, type Diagnostic } from 'vscode-languageserver/node';
+// The method warning itself is core's (src/core/httpfile/methods.ts), so `wirelane check` reports it too.
+import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { HttpFile } from '../core/httpfile/ast';
 import { KNOWN_METHODS } from '../core/httpfile/parser';
+import { METHOD_UNKNOWN, nearest } from '../core/httpfile/methods';
 import { SHARED_ENV, type LoadedEnvironments } from '../core/variables/environments';
 
-/** Stable code: a request method outside the dialect's list. Sent as written, so a warning, not an error. */
-export const METHOD_UNKNOWN = 'WL_METHOD_UNKNOWN';
 const VAR_UNRESOLVED = 'WL_VAR_UNRESOLVED';
 const PLAIN_NAME = /^[\p{L}\p{N}_.-]+$/u;
-
-/** The closest names to `typed`, nearest first: close enough to be a slip, never `typed` itself. */
-export function nearest(typed: string, candidates: Iterable<string>, max = 3): string[] {
-  // Two edits catch a swapped pair (`hots`, `GTE`); for one- and two-letter names only one.
-  const limit = typed.length <= 2 ? 1 : 2;
-  const scored: Array<[string, number]> = [];
-  const seen = new Set<string>();
-  for (const c of candidates) {
-    if (c === typed || seen.has(c)) continue;
-    seen.add(c);
-    const d = distance(typed.toLowerCase(), c.toLowerCase());
-    if (d <= limit) scored.push([c, d]);
-  }
-  return scored
-    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
-    .slice(0, max)
-    .map(([c]) => c);
-}
-
-/** Request lines whose method the dialect does not know (HTTP-SYNTAX.md: any token parses; beyond the list, we warn). */
-export function methodDiagnostics(file: HttpFile): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const r of file.regions) {
-    const req = r.request;
-    if (!req || req.kind !== 'http' || KNOWN_METHODS.has(req.method.toUpperCase())) continue;
-    const near = nearest(req.method.toUpperCase(), KNOWN_METHODS, 1);
-    out.push({
-      range: req.methodRange,
-      severity: DiagnosticSeverity.Warning,
-      code: METHOD_UNKNOWN,
-      source: 'wirelane',
-      message: `unknown method ${req.method}: it is sent as written${near.length ? `; did you mean ${near[0]}?` : ''}`,
-    });
-  }
-  return out;
-}
 
 export interface QuickFixInput {
   doc: TextDocument;

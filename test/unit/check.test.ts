@@ -98,3 +98,19 @@ test('a path-only URL is fine when the chosen environment defines host', async (
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an unknown method is the warning the editor shows (WL_METHOD_UNKNOWN with the nearest method); exit 0, it is sent as written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wl-check-'));
+  try {
+    const file = join(dir, 'a.http');
+    writeFileSync(file, 'GTE http://127.0.0.1/a\n\n###\nFROB http://127.0.0.1/b\n\n###\nget http://127.0.0.1/c\n');
+    const r = await check(file);
+    assert.equal(r.code, 0, r.stdout);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      `${file}:1:1 warning WL_METHOD_UNKNOWN unknown method GTE: it is sent as written; did you mean GET?`,
+      `${file}:4:1 warning WL_METHOD_UNKNOWN unknown method FROB: it is sent as written`,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseHttpFile, type ParseDiagnostic } from '../../core/httpfile';
+import { methodDiagnostics } from '../../core/httpfile/methods';
 
 const USAGE = 'Usage: wirelane check FILE… [--json] [--env NAME]';
 
@@ -58,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const ast = parseHttpFile(text);
     const vars = await variableProblems(ast, file, values.env);
-    const diagnostics = [...ast.diagnostics, ...vars];
+    const diagnostics = [...ast.diagnostics, ...methodDiagnostics(ast), ...vars];
     diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     if (diagnostics.some((d) => d.severity === 'error')) anyError = true;
     reports.push({
