@@ -11,3 +11,9 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
 export function clear(e: Element): void {
   while (e.firstChild) e.removeChild(e.firstChild);
 }
+
+/** Runs `fn` when the browser is idle, at the latest after `timeoutMs` (without requestIdleCallback: after `fallbackMs`). */
+export function whenIdle(fn: () => void, timeoutMs: number, fallbackMs: number): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(() => fn(), { timeout: timeoutMs });
+  else setTimeout(fn, fallbackMs);
+}

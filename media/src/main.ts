@@ -5,6 +5,7 @@
 import type { Har, HarEntry } from '../../src/core/har/types';
 import type { HostToTimelineMessage, TimelineToHostMessage } from '../../src/protocol/webview';
 import { Timeline } from './timeline';
+import { whenIdle } from './dom';
 
 // Same values as EMBEDDED_HAR_ELEMENT_ID / TIMELINE_ROOT_ELEMENT_ID / EMBEDDED_INDEX_ELEMENT_ID /
 // FIRST_SCREEN_ELEMENT_ID in src/protocol/webview.ts.
@@ -74,10 +75,7 @@ function start(): void {
     };
     if (timeline.loadFirstScreen(parseJson(first) as Parameters<Timeline['loadFirstScreen']>[0], title, completer)) {
       first.textContent = '';
-      const later = (): void => {
-        const idle = (fn: () => void): void => void (typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 0));
-        idle(() => timeline.complete());
-      };
+      const later = (): void => whenIdle(() => timeline.complete(), 500, 0);
       if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', later);
       else later();
       return;
@@ -91,7 +89,7 @@ function start(): void {
     return;
   }
   if (index || embedded) {
-    if (!first) performance.mark('wl-script-start');
+    performance.mark('wl-script-start');
     if (index) {
       // Paint from the quick-start copy now; the full HAR comes after this script in the file.
       timeline.load(parseJson(index), title);

@@ -11,7 +11,7 @@ import type { Har, HarEntry, WirelaneConnectionExt } from '../../src/core/har/ty
 import type { NetworkConditions } from '../../src/core/network';
 import { renderDetails } from './details';
 import { renderNetworkNote } from './network';
-import { clear, el } from './dom';
+import { clear, el, whenIdle } from './dom';
 import {
   BAR_GAP,
   BAR_H,
@@ -892,7 +892,7 @@ export class Timeline {
     if (this.firstPaint === undefined && this.model.entries.length > 0) {
       // Read the tick colours while nothing is waiting to be styled: read in the frame that first
       // draws a WebSocket lane, it forced a style pass of every new element (a dropped frame).
-      if (this.model.lanes.some((l) => l.ws)) whenIdle(() => this.tickColors());
+      if (this.model.lanes.some((l) => l.ws)) whenIdle(() => this.tickColors(), 1000, 50);
       this.firstPaint = performance.now();
       document.documentElement.dataset.wlPainted = String(this.model.entries.length);
     }
@@ -1141,11 +1141,6 @@ export class Timeline {
       ctx.fillRect(Math.floor((t - this.viewStart) / this.msPerPx) - 1, 4, 3, h - 8);
     }
   }
-}
-
-function whenIdle(fn: () => void): void {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(() => fn(), { timeout: 1000 });
-  else setTimeout(fn, 50);
 }
 
 /** Axis labels with as many decimals as the step needs, so neighbours read alike. */
